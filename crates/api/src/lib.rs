@@ -1,0 +1,3 @@
+//! cognate-api
+
+pub mod sigv4;

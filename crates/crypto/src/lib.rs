@@ -1,0 +1,38 @@
+//! `cognate-crypto`: the cryptography Cognate needs to speak Cognito, as pure functions.
+//!
+//! # Brief overview
+//!
+//! - [`srp`]: Cognito's SRP-6a variant over the RFC 3526 3072-bit group (`USER_SRP_AUTH`,
+//!   device SRP, the `PASSWORD_CLAIM_SIGNATURE` and its `TIMESTAMP`), both the server half
+//!   and the client half (for tests, tools and benchmarks).
+//! - [`jwt`]: RS256 signing and verification with a `kid` per key, and the public JWK.
+//! - [`seal`]: AES-256-GCM sealing of secrets at rest and of session tokens, subkey
+//!   derivation, and the keyed hash for values stored only as hashes.
+//! - [`secret_hash`]: the `SECRET_HASH` of app clients with a secret.
+//! - [`random`]: the injectable [`random::RandomSource`] and unbiased code generators.
+//! - [`secret`]: [`Secret`], the redacting, zeroizing wrapper every secret travels in.
+//!
+//! # What this crate is not
+//!
+//! It knows nothing of users, pools, stores or the wire: it depends on no other Cognate
+//! crate, and the domain decides what is signed, sealed or verified, and when.
+//!
+//! # Invariant
+//!
+//! Pure: no async, no I/O, no clock (callers pass `now` in); randomness is either passed in
+//! as bytes or drawn from an injectable [`random::RandomSource`], except the AEAD nonce and
+//! RSA key generation, which stay inside aws-lc-rs.
+//! Secret-dependent arithmetic is constant-time (SRP's `b`, `x` and `v` go through
+//! crypto-bigint's constant-time Montgomery exponentiation; MACs are compared in constant
+//! time). Secrets are redacted in `Debug` and zeroized on drop.
+
+pub mod jwt;
+pub mod random;
+pub mod seal;
+pub mod secret;
+pub mod secret_hash;
+pub mod srp;
+
+mod mac;
+
+pub use secret::{Secret, SecretBytes, SecretString};

@@ -1,0 +1,119 @@
+//! The Cognito model and its rules: user pools, app clients, users, groups, codes.
+//!
+//! # What this crate is not
+//! It knows no HTTP, no JSON wire names and no SQL. It reads no wall clock, no environment
+//! and no globals: time comes from an injected [`Clock`](time::Clock), randomness from an
+//! injected [`RandomSource`](cognate_crypto::random::RandomSource), persistence and delivery
+//! through the [`ports`]. Serde derives exist only so the store can persist domain records.
+//!
+//! # Layout
+//! - [`pool`], [`schema`], [`client`], [`user`], [`group`]: the directory and its administration.
+//! - [`password`], [`codes`], [`messages`]: password policy, single-use codes, outgoing messages.
+//! - [`filter`]: ListUsers' filter grammar.
+//! - [`ports`]: the traits `store` and `server` implement.
+//! - [`error`]: errors named after Cognito's exceptions, with Cognito's messages.
+
+use std::sync::Arc;
+
+use cognate_crypto::random::RandomSource;
+
+pub mod client;
+pub mod codes;
+pub mod enums;
+pub mod error;
+pub mod filter;
+pub mod group;
+pub mod ids;
+pub mod keys;
+pub mod messages;
+pub mod password;
+pub mod pool;
+pub mod ports;
+pub mod schema;
+pub mod time;
+pub mod user;
+
+mod b64;
+
+pub use error::{Error, ErrorKind, Result};
+pub use keys::Keyring;
+pub use ports::{MessageSender, Store};
+pub use time::{Clock, Timestamp};
+
+/// Node-level facts the rules need (the rest of the configuration stays in `server`).
+#[derive(Debug, Clone)]
+pub struct DomainConfig {
+    pub region: String,
+    pub account_id: String,
+    /// Base URL of this deployment, without a trailing slash; issuers hang off it.
+    pub public_url: String,
+    /// Dev mode: record outgoing messages in the outbox and allow wiping all state.
+    pub dev_outbox: bool,
+}
+
+/// Everything a domain operation needs, passed explicitly (no globals).
+pub struct Domain {
+    store: Arc<dyn Store>,
+    sender: Arc<dyn MessageSender>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn RandomSource>,
+    keys: Keyring,
+    config: DomainConfig,
+}
+
+/// The ports and keys a [`Domain`] is built from.
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub sender: Arc<dyn MessageSender>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+}
+
+impl Domain {
+    pub fn new(ports: Ports, keys: Keyring, config: DomainConfig) -> Self {
+        Domain { store: ports.store, sender: ports.sender, clock: ports.clock, random: ports.random, keys, config }
+    }
+
+    pub fn config(&self) -> &DomainConfig {
+        &self.config
+    }
+
+    /// True when the store answers; the health endpoint reports ready only then.
+    pub async fn store_is_ready(&self) -> bool {
+        self.store.ping().await.is_ok()
+    }
+
+    pub(crate) fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub(crate) fn random(&self) -> &dyn RandomSource {
+        self.random.as_ref()
+    }
+
+    /// Seals the key a listing stopped at, so page tokens are opaque and cannot be forged
+    /// or replayed against another listing.
+    pub(crate) fn seal_page_token(&self, scope: &str, key: &str) -> Result<String> {
+        let sealed = self.keys.seal(format!("page:{scope}").as_bytes(), key.as_bytes())?;
+        Ok(b64::encode_url(&sealed))
+    }
+
+    pub(crate) fn open_page_token(&self, scope: &str, token: &str) -> Result<String> {
+        let invalid = || Error::invalid_parameter("The pagination token is invalid.");
+        let sealed = b64::decode_url(token).ok_or_else(invalid)?;
+        let key = self
+            .keys
+            .open(format!("page:{scope}").as_bytes(), &sealed)
+            .map_err(|_| invalid())?;
+        String::from_utf8(key).map_err(|_| invalid())
+    }
+
+    /// Trims a fetched page (fetched with `limit + 1`) and mints the token for the rest.
+    pub(crate) fn next_page<T>(&self, items: &mut Vec<T>, limit: u32, scope: &str, key: impl Fn(&T) -> String) -> Result<Option<String>> {
+        if items.len() <= limit as usize {
+            return Ok(None);
+        }
+        items.truncate(limit as usize);
+        items.last().map(|last| self.seal_page_token(scope, &key(last))).transpose()
+    }
+}

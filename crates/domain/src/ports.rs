@@ -1,0 +1,166 @@
+//! The ports the domain needs from the outside world: persistence and message delivery.
+//!
+//! `store` implements [`Store`] for SQLite and PostgreSQL; `server` implements
+//! [`MessageSender`] with SMTP and an SMS webhook. The domain only sees these traits.
+
+use async_trait::async_trait;
+
+use crate::client::AppClient;
+use crate::group::Group;
+use crate::messages::{OutboxEntry, OutgoingMessage};
+use crate::pool::UserPool;
+use crate::user::User;
+
+/// Why a store call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule or an optimistic-locking version check refused the write.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// The backend failed; the text is for logs only.
+    #[error("store backend: {0}")]
+    Backend(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// A row with the same key exists (pool id, client id, group name).
+    Exists,
+    /// Another user in the pool has this username key.
+    Username,
+    /// Another user in the pool holds this alias key (e.g. `email:a@example.com`).
+    Alias(String),
+    /// The row changed since it was read.
+    Version,
+    /// The row to update or link is gone.
+    Missing,
+}
+
+pub type StoreResult<T> = std::result::Result<T, StoreError>;
+
+impl From<StoreError> for crate::Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(Conflict::Version) => crate::Error::new(
+                crate::ErrorKind::ConcurrentModification,
+                "The resource was modified by another request. Retry the operation.",
+            ),
+            other => crate::Error::internal(other.to_string()),
+        }
+    }
+}
+
+/// How a user row is written, with the lookup keys the domain computed for it.
+#[derive(Debug, Clone)]
+pub struct UserWrite {
+    pub user: User,
+    pub keys: UserKeys,
+    /// `None` inserts; `Some(v)` updates the row only if it still has version `v`.
+    pub expected_version: Option<i64>,
+}
+
+/// Keys a user can be found by. The domain decides them; the store indexes them and
+/// enforces uniqueness of `username_key` and `aliases` within the pool.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserKeys {
+    pub username_key: String,
+    /// Unique within the pool, e.g. `email:alice@example.com`.
+    pub aliases: Vec<String>,
+    /// (attribute, value) pairs ListUsers may filter on.
+    pub search: Vec<(String, String)>,
+}
+
+/// A ListUsers query: optional filter, continue after `after` (a username key), at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    pub filter: Option<SearchFilter>,
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchFilter {
+    pub attribute: String,
+    pub value: String,
+    pub prefix: bool,
+}
+
+/// A single-use code (confirmation, reset, attribute verification), stored as a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCode {
+    pub pool_id: String,
+    pub sub: String,
+    pub purpose: String,
+    pub hash: Vec<u8>,
+    pub expires_at_ms: i64,
+    pub attempts: i32,
+}
+
+/// Persistence. Implementations have no rules: they store, index and query.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Answers only when the backend is reachable.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn insert_pool(&self, pool: &UserPool) -> StoreResult<()>;
+    async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>>;
+    async fn update_pool(&self, pool: &UserPool, expected_version: i64) -> StoreResult<()>;
+    /// Deletes the pool and everything in it; false when it did not exist.
+    async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool>;
+    /// Pools ordered by id, after `after`.
+    async fn list_pools(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<UserPool>>;
+
+    async fn insert_client(&self, client: &AppClient) -> StoreResult<()>;
+    /// Client ids are unique across pools, so the id alone finds the client.
+    async fn get_client(&self, client_id: &str) -> StoreResult<Option<AppClient>>;
+    async fn update_client(&self, client: &AppClient, expected_version: i64) -> StoreResult<()>;
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool>;
+    /// Clients of a pool ordered by client id, after `after`.
+    async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<AppClient>>;
+
+    /// Writes users atomically: all or none.
+    async fn save_users(&self, writes: &[UserWrite]) -> StoreResult<()>;
+    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<Option<User>>;
+    async fn get_user_by_username_key(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>>;
+    async fn get_user_by_alias(&self, pool_id: &str, alias_key: &str) -> StoreResult<Option<User>>;
+    /// Deletes a user with its keys, group memberships and codes.
+    async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<bool>;
+    /// Users ordered by username key.
+    async fn list_users(&self, pool_id: &str, query: &UserQuery) -> StoreResult<Vec<User>>;
+    async fn count_users(&self, pool_id: &str) -> StoreResult<u64>;
+
+    async fn insert_group(&self, group: &Group) -> StoreResult<()>;
+    async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<Group>>;
+    async fn update_group(&self, group: &Group) -> StoreResult<()>;
+    async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool>;
+    /// Groups ordered by name, after `after`.
+    async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Group>>;
+    /// Idempotent: adding an existing member succeeds.
+    async fn add_user_to_group(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
+    async fn remove_user_from_group(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
+    /// The user's groups ordered by name, after `after`.
+    async fn list_groups_for_user(&self, pool_id: &str, sub: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Group>>;
+    /// Members ordered by username key, after `after`.
+    async fn list_users_in_group(&self, pool_id: &str, group: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>>;
+
+    /// Stores a code, replacing any earlier code of the same user and purpose.
+    async fn put_code(&self, code: &StoredCode) -> StoreResult<()>;
+    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str) -> StoreResult<Option<StoredCode>>;
+    /// Removes the code; true only for the caller that actually removed it (single use).
+    async fn take_code(&self, pool_id: &str, sub: &str, purpose: &str, hash: &[u8]) -> StoreResult<bool>;
+    /// Counts a wrong guess; returns the new attempt count.
+    async fn bump_code_attempts(&self, pool_id: &str, sub: &str, purpose: &str) -> StoreResult<i32>;
+
+    async fn append_outbox(&self, entry: &OutboxEntry) -> StoreResult<()>;
+    /// Newest first, optionally for one pool.
+    async fn list_outbox(&self, pool_id: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxEntry>>;
+
+    /// Deletes every row of every table (dev mode's reset).
+    async fn wipe_all(&self) -> StoreResult<()>;
+}
+
+/// Delivers email and SMS. Failures are reported, not retried here.
+#[async_trait]
+pub trait MessageSender: Send + Sync {
+    async fn send(&self, message: &OutgoingMessage) -> std::result::Result<(), String>;
+}

@@ -32,16 +32,20 @@ fn main() {
 }
 
 fn run() -> Result<(), String> {
-    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").map_err(|e| format!("CARGO_MANIFEST_DIR: {e}"))?;
+    let manifest_dir =
+        std::env::var("CARGO_MANIFEST_DIR").map_err(|e| format!("CARGO_MANIFEST_DIR: {e}"))?;
     let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=build");
     for service in SERVICES {
         let path = Path::new(&manifest_dir).join(service.model);
         println!("cargo:rerun-if-changed={}", path.display());
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let model: model::Model = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let code = emit::generate(&model, service).map_err(|e| format!("{}: {e}", service.model))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let model: model::Model =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let code =
+            emit::generate(&model, service).map_err(|e| format!("{}: {e}", service.model))?;
         let out = Path::new(&out_dir).join(service.out);
         std::fs::write(&out, code).map_err(|e| format!("{}: {e}", out.display()))?;
     }

@@ -1,3 +1,96 @@
-//! cognate-api
+//! The protocol layer: everything that knows HTTP, Cognito's JSON wire names and, later, HTML
+//! and OAuth encodings.
+//!
+//! # Invariant
+//! This is the only crate that knows the wire. Handlers deserialise a generated wire type
+//! (`cognate-wire`), convert it by hand to domain input, call exactly one `Domain` method,
+//! and convert the result back. Business rules live in `cognate-domain`; a handler with an
+//! `if` about Cognito's rules is a bug.
+//!
+//! # Layout
+//! - [`json_api`]: `POST /` dispatched on `X-Amz-Target`.
+//! - [`sigv4`]: SigV4 verification for the IAM-authorised operations.
+//! - [`operator`]: `/health`, `/metrics`, and the dev-mode outbox and reset endpoints.
+//! - [`error`]: the one mapping from errors to HTTP responses.
 
+pub mod error;
+pub mod json_api;
+pub mod operator;
 pub mod sigv4;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use cognate_domain::Domain;
+use tracing::Instrument;
+
+/// Renders the Prometheus exposition text.
+pub type MetricsRenderer = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub domain: Arc<Domain>,
+    pub sigv4: Arc<sigv4::SigV4Settings>,
+    pub access_keys: Arc<dyn sigv4::AccessKeys + Send + Sync>,
+    pub max_body_bytes: usize,
+    pub metrics: Option<MetricsRenderer>,
+    /// Dev mode: the outbox and reset endpoints exist only then.
+    pub dev: bool,
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/", post(json_api::handle))
+        .route("/health", get(operator::health))
+        .route("/metrics", get(operator::metrics));
+    if state.dev {
+        router = router
+            .route("/_dev/outbox", get(operator::outbox))
+            .route("/_dev/reset", post(operator::reset));
+    }
+    router
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+/// Gives every request an id: on every log line (through the span) and in `x-amzn-RequestId`.
+async fn request_id(request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    let target = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|t| t.to_str().ok())
+        .map(|t| t.rsplit('.').next().unwrap_or(t).to_owned())
+        .unwrap_or_default();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+        operation = %target,
+    );
+    async move {
+        let started = std::time::Instant::now();
+        let mut response = next.run(request).await;
+        let error = response.extensions().get::<error::ErrorType>().map(|e| e.0);
+        tracing::info!(
+            status = response.status().as_u16(),
+            error = error.unwrap_or(""),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        );
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert("x-amzn-requestid", value);
+        }
+        response
+    }
+    .instrument(span)
+    .await
+}

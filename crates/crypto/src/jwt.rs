@@ -15,7 +15,9 @@
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
-use aws_lc_rs::signature::{KeyPair as _, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
+use aws_lc_rs::signature::{
+    KeyPair as _, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Map, Value, json};
@@ -107,7 +109,10 @@ impl RsaSigningKey {
     /// PKCS#8 rather than PKCS#1 because it is what aws-lc writes; `jsonwebtoken`'s
     /// `EncodingKey::from_rsa_pem` also reads it, while its `from_rsa_der` would not.
     pub fn to_pkcs8_pem(&self) -> Result<SecretString, JwtError> {
-        let der = self.key_pair.as_der().map_err(|_| JwtError::KeyGeneration)?;
+        let der = self
+            .key_pair
+            .as_der()
+            .map_err(|_| JwtError::KeyGeneration)?;
         Ok(pem_encode("PRIVATE KEY", der.as_ref()))
     }
 
@@ -163,11 +168,21 @@ impl std::fmt::Debug for PublicKeyHandle {
 impl PublicKeyHandle {
     /// A key from its modulus and exponent (big-endian, leading zeros allowed), for
     /// example from a JWK.
-    pub fn from_rsa_components(kid: impl Into<String>, n: &[u8], e: &[u8]) -> Result<Self, JwtError> {
-        let (n, e) = (strip_leading_zeros(n).to_vec(), strip_leading_zeros(e).to_vec());
-        let parsed = PublicKeyComponents { n: &n[..], e: &e[..] }
-            .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
-            .map_err(|_| JwtError::InvalidKey("not a usable RSA public key"))?;
+    pub fn from_rsa_components(
+        kid: impl Into<String>,
+        n: &[u8],
+        e: &[u8],
+    ) -> Result<Self, JwtError> {
+        let (n, e) = (
+            strip_leading_zeros(n).to_vec(),
+            strip_leading_zeros(e).to_vec(),
+        );
+        let parsed = PublicKeyComponents {
+            n: &n[..],
+            e: &e[..],
+        }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .map_err(|_| JwtError::InvalidKey("not a usable RSA public key"))?;
         Ok(Self {
             kid: kid.into(),
             n,
@@ -258,7 +273,9 @@ fn check_expiry(claims: &Map<String, Value>, now_unix: i64) -> Result<(), JwtErr
 }
 
 fn decode_json_object(part: &str) -> Result<Map<String, Value>, JwtError> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| JwtError::Malformed)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| JwtError::Malformed)?;
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(JwtError::Malformed),
@@ -299,8 +316,14 @@ fn pem_encode(label: &str, der: &[u8]) -> SecretString {
 fn pem_decode(pem: &str) -> Result<Vec<u8>, JwtError> {
     const BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
     const END: &str = "-----END PRIVATE KEY-----";
-    let start = pem.find(BEGIN).ok_or(JwtError::InvalidKey("no PKCS#8 PEM header"))? + BEGIN.len();
-    let end = start + pem[start..].find(END).ok_or(JwtError::InvalidKey("no PEM footer"))?;
+    let start = pem
+        .find(BEGIN)
+        .ok_or(JwtError::InvalidKey("no PKCS#8 PEM header"))?
+        + BEGIN.len();
+    let end = start
+        + pem[start..]
+            .find(END)
+            .ok_or(JwtError::InvalidKey("no PEM footer"))?;
     let body = Secret::new(
         pem[start..end]
             .chars()

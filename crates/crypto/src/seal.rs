@@ -60,7 +60,8 @@ impl Sealer {
     pub fn new(key: [u8; 32]) -> Result<Self, SealError> {
         let kek = Secret::new(key);
         let aead_key = Secret::new(hkdf_sha256_block(&[], kek.expose(), AEAD_KEY_LABEL));
-        let aead = RandomizedNonceKey::new(&AES_256_GCM, aead_key.expose()).map_err(|_| SealError::Crypto)?;
+        let aead = RandomizedNonceKey::new(&AES_256_GCM, aead_key.expose())
+            .map_err(|_| SealError::Crypto)?;
         Ok(Self { kek, aead })
     }
 
@@ -144,7 +145,10 @@ mod tests {
     #[test]
     fn nonces_are_fresh() {
         let s = sealer(1);
-        let (a, b) = (s.seal(b"p", b"same").unwrap(), s.seal(b"p", b"same").unwrap());
+        let (a, b) = (
+            s.seal(b"p", b"same").unwrap(),
+            s.seal(b"p", b"same").unwrap(),
+        );
         assert_ne!(a[1..13], b[1..13]);
         assert_ne!(a, b);
     }
@@ -153,7 +157,10 @@ mod tests {
     fn wrong_purpose_fails() {
         let s = sealer(1);
         let sealed = s.seal(b"session", b"secret").unwrap();
-        assert_eq!(s.open(b"secret-block", &sealed), Err(SealError::Authentication));
+        assert_eq!(
+            s.open(b"secret-block", &sealed),
+            Err(SealError::Authentication)
+        );
         assert_eq!(s.open(b"", &sealed), Err(SealError::Authentication));
     }
 
@@ -164,11 +171,18 @@ mod tests {
         for i in 1..sealed.len() {
             let mut tampered = sealed.clone();
             tampered[i] ^= 0x01;
-            assert_eq!(s.open(b"p", &tampered), Err(SealError::Authentication), "byte {i}");
+            assert_eq!(
+                s.open(b"p", &tampered),
+                Err(SealError::Authentication),
+                "byte {i}"
+            );
         }
         let mut tampered = sealed.clone();
         tampered[0] = 2;
-        assert_eq!(s.open(b"p", &tampered), Err(SealError::UnsupportedVersion(2)));
+        assert_eq!(
+            s.open(b"p", &tampered),
+            Err(SealError::UnsupportedVersion(2))
+        );
         let mut extended = sealed;
         extended.push(0);
         assert_eq!(s.open(b"p", &extended), Err(SealError::Authentication));
@@ -177,7 +191,10 @@ mod tests {
     #[test]
     fn wrong_key_fails() {
         let sealed = sealer(1).seal(b"p", b"secret").unwrap();
-        assert_eq!(sealer(2).open(b"p", &sealed), Err(SealError::Authentication));
+        assert_eq!(
+            sealer(2).open(b"p", &sealed),
+            Err(SealError::Authentication)
+        );
     }
 
     #[test]
@@ -186,11 +203,20 @@ mod tests {
         let sealed = s.seal(b"p", b"secret").unwrap();
         assert_eq!(s.open(b"p", &[]), Err(SealError::Truncated));
         assert_eq!(s.open(b"p", &sealed[..1]), Err(SealError::Truncated));
-        assert_eq!(s.open(b"p", &sealed[..1 + 12 + 15]), Err(SealError::Truncated));
+        assert_eq!(
+            s.open(b"p", &sealed[..1 + 12 + 15]),
+            Err(SealError::Truncated)
+        );
         // Header and a full tag but a cut ciphertext: well-formed, so authentication fails.
-        assert_eq!(s.open(b"p", &sealed[..sealed.len() - 1]), Err(SealError::Authentication));
+        assert_eq!(
+            s.open(b"p", &sealed[..sealed.len() - 1]),
+            Err(SealError::Authentication)
+        );
         let empty = s.seal(b"p", b"").unwrap();
-        assert_eq!(s.open(b"p", &empty[..empty.len() - 1]), Err(SealError::Truncated));
+        assert_eq!(
+            s.open(b"p", &empty[..empty.len() - 1]),
+            Err(SealError::Truncated)
+        );
     }
 
     #[test]

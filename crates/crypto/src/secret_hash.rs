@@ -18,7 +18,12 @@ pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> Stri
 
 /// Whether `provided` is the `SECRET_HASH` for `username` and `client_id`, compared in
 /// constant time. Undecodable base64 is simply `false`.
-pub fn verify_secret_hash(client_secret: &str, username: &str, client_id: &str, provided: &str) -> bool {
+pub fn verify_secret_hash(
+    client_secret: &str,
+    username: &str,
+    client_id: &str,
+    provided: &str,
+) -> bool {
     let Ok(mac) = STANDARD.decode(provided) else {
         return false;
     };
@@ -46,10 +51,30 @@ mod tests {
     #[test]
     fn any_change_is_refused() {
         assert!(!verify_secret_hash(SECRET, "alicE", CLIENT, EXPECTED));
-        assert!(!verify_secret_hash(SECRET, "alice", "1example23456789abcdefghik", EXPECTED));
-        assert!(!verify_secret_hash("examplesecret0123456789abcdefghiX", "alice", CLIENT, EXPECTED));
-        assert!(!verify_secret_hash(SECRET, "alice", CLIENT, &EXPECTED[..43]));
-        assert!(!verify_secret_hash(SECRET, "alice", CLIENT, "hzUca21invFqL7xJKYrT8h/BJP/CKLswN3OedisoYSB="));
+        assert!(!verify_secret_hash(
+            SECRET,
+            "alice",
+            "1example23456789abcdefghik",
+            EXPECTED
+        ));
+        assert!(!verify_secret_hash(
+            "examplesecret0123456789abcdefghiX",
+            "alice",
+            CLIENT,
+            EXPECTED
+        ));
+        assert!(!verify_secret_hash(
+            SECRET,
+            "alice",
+            CLIENT,
+            &EXPECTED[..43]
+        ));
+        assert!(!verify_secret_hash(
+            SECRET,
+            "alice",
+            CLIENT,
+            "hzUca21invFqL7xJKYrT8h/BJP/CKLswN3OedisoYSB="
+        ));
         assert!(!verify_secret_hash(SECRET, "alice", CLIENT, ""));
         assert!(!verify_secret_hash(SECRET, "alice", CLIENT, "%%%"));
     }

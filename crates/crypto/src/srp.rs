@@ -86,7 +86,12 @@ pub fn pool_name(user_pool_id: &str) -> &str {
 ///
 /// `salt` may be given raw or in `PAD` form: both hash the same. For device SRP pass the
 /// device group key, the device key and the device password.
-pub fn compute_x(pool_name: &str, user_id_for_srp: &str, password: &str, salt: &[u8]) -> Secret<[u8; 32]> {
+pub fn compute_x(
+    pool_name: &str,
+    user_id_for_srp: &str,
+    password: &str,
+    salt: &[u8],
+) -> Secret<[u8; 32]> {
     let inner = Secret::new(sha256(&[
         pool_name.as_bytes(),
         user_id_for_srp.as_bytes(),
@@ -208,7 +213,11 @@ impl ServerEphemeral {
     }
 
     /// The session keys once the client's `A` is known; see [`server_session_keys`].
-    pub fn session_keys(&self, client_public_a: &U3072, v: &U3072) -> Result<SessionKeys, SrpError> {
+    pub fn session_keys(
+        &self,
+        client_public_a: &U3072,
+        v: &U3072,
+    ) -> Result<SessionKeys, SrpError> {
         server_session_keys(client_public_a, &self.public, self.b.expose(), v)
     }
 }

@@ -10,7 +10,13 @@ use crate::time::Timestamp;
 use crate::{Domain, ids};
 
 /// Scopes that exist in every pool without a resource server.
-pub const STANDARD_SCOPES: &[&str] = &["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"];
+pub const STANDARD_SCOPES: &[&str] = &[
+    "openid",
+    "email",
+    "phone",
+    "profile",
+    "aws.cognito.signin.user.admin",
+];
 /// Most client secrets a client may hold at once (to rotate without downtime).
 pub const MAX_CLIENT_SECRETS: usize = 2;
 
@@ -142,19 +148,35 @@ impl AppClient {
 
     /// Access-token lifetime in seconds.
     pub fn access_token_seconds(&self) -> i64 {
-        let units = self.settings.token_validity_units.access_token.unwrap_or(TimeUnit::Hours);
-        self.settings.access_token_validity.map_or(3600, |v| i64::from(v) * units.seconds())
+        let units = self
+            .settings
+            .token_validity_units
+            .access_token
+            .unwrap_or(TimeUnit::Hours);
+        self.settings
+            .access_token_validity
+            .map_or(3600, |v| i64::from(v) * units.seconds())
     }
 
     /// ID-token lifetime in seconds.
     pub fn id_token_seconds(&self) -> i64 {
-        let units = self.settings.token_validity_units.id_token.unwrap_or(TimeUnit::Hours);
-        self.settings.id_token_validity.map_or(3600, |v| i64::from(v) * units.seconds())
+        let units = self
+            .settings
+            .token_validity_units
+            .id_token
+            .unwrap_or(TimeUnit::Hours);
+        self.settings
+            .id_token_validity
+            .map_or(3600, |v| i64::from(v) * units.seconds())
     }
 
     /// Refresh-token lifetime in seconds.
     pub fn refresh_token_seconds(&self) -> i64 {
-        let units = self.settings.token_validity_units.refresh_token.unwrap_or(TimeUnit::Days);
+        let units = self
+            .settings
+            .token_validity_units
+            .refresh_token
+            .unwrap_or(TimeUnit::Days);
         i64::from(self.settings.refresh_token_validity) * units.seconds()
     }
 }
@@ -177,7 +199,9 @@ fn settings_from(input: &ClientInput, pool: &UserPool, has_secret: bool) -> Resu
         default_redirect_uri: input.default_redirect_uri.clone(),
         allowed_oauth_flows: input.allowed_oauth_flows.clone(),
         allowed_oauth_scopes: input.allowed_oauth_scopes.clone(),
-        allowed_oauth_flows_user_pool_client: input.allowed_oauth_flows_user_pool_client.unwrap_or(false),
+        allowed_oauth_flows_user_pool_client: input
+            .allowed_oauth_flows_user_pool_client
+            .unwrap_or(false),
         analytics_configuration: input.analytics_configuration.clone(),
         prevent_user_existence_errors: input.prevent_user_existence_errors.clone(),
         enable_token_revocation: input.enable_token_revocation.unwrap_or(true),
@@ -209,7 +233,11 @@ fn check_token_validity(settings: &ClientSettings) -> Result<()> {
     let seconds = |value: Option<u32>, unit: Option<TimeUnit>, default_unit: TimeUnit| {
         value.map(|v| i64::from(v) * unit.unwrap_or(default_unit).seconds())
     };
-    let access = seconds(settings.access_token_validity, units.access_token, TimeUnit::Hours);
+    let access = seconds(
+        settings.access_token_validity,
+        units.access_token,
+        TimeUnit::Hours,
+    );
     let id = seconds(settings.id_token_validity, units.id_token, TimeUnit::Hours);
     let refresh = i64::from(settings.refresh_token_validity)
         * units.refresh_token.unwrap_or(TimeUnit::Days).seconds();
@@ -239,8 +267,12 @@ fn check_token_validity(settings: &ClientSettings) -> Result<()> {
 
 fn check_auth_flows(flows: &[ExplicitAuthFlow]) -> Result<()> {
     use ExplicitAuthFlow::*;
-    let legacy = flows.iter().any(|f| matches!(f, AdminNoSrpAuth | CustomAuthFlowOnly | UserPasswordAuth));
-    let modern = flows.iter().any(|f| !matches!(f, AdminNoSrpAuth | CustomAuthFlowOnly | UserPasswordAuth));
+    let legacy = flows
+        .iter()
+        .any(|f| matches!(f, AdminNoSrpAuth | CustomAuthFlowOnly | UserPasswordAuth));
+    let modern = flows
+        .iter()
+        .any(|f| !matches!(f, AdminNoSrpAuth | CustomAuthFlowOnly | UserPasswordAuth));
     if legacy && modern {
         return Err(Error::invalid_parameter(
             "ExplicitAuthFlows cannot mix legacy values (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH) with ALLOW_ values.",
@@ -251,17 +283,24 @@ fn check_auth_flows(flows: &[ExplicitAuthFlow]) -> Result<()> {
 
 fn check_attribute_permissions(settings: &ClientSettings, pool: &UserPool) -> Result<()> {
     let known = |name: &str| {
-        pool.attribute(name).is_some() || name == "email_verified" || name == "phone_number_verified"
+        pool.attribute(name).is_some()
+            || name == "email_verified"
+            || name == "phone_number_verified"
     };
     if let Some(read) = &settings.read_attributes
         && read.iter().any(|a| !known(a))
     {
-        return Err(Error::invalid_parameter("Invalid read attributes specified while creating a client"));
+        return Err(Error::invalid_parameter(
+            "Invalid read attributes specified while creating a client",
+        ));
     }
     if let Some(write) = &settings.write_attributes {
-        let writable = |name: &str| pool.attribute(name).is_some_and(|a| a.mutable) && name != "sub";
+        let writable =
+            |name: &str| pool.attribute(name).is_some_and(|a| a.mutable) && name != "sub";
         if write.iter().any(|a| !writable(a)) {
-            return Err(Error::invalid_parameter("Invalid write attributes specified while creating a client"));
+            return Err(Error::invalid_parameter(
+                "Invalid write attributes specified while creating a client",
+            ));
         }
     }
     Ok(())
@@ -271,13 +310,18 @@ fn check_oauth(settings: &ClientSettings, has_secret: bool) -> Result<()> {
     let flows = settings.allowed_oauth_flows.as_deref().unwrap_or_default();
     let scopes = settings.allowed_oauth_scopes.as_deref().unwrap_or_default();
     let callbacks = settings.callback_urls.as_deref().unwrap_or_default();
-    for url in callbacks.iter().chain(settings.logout_urls.as_deref().unwrap_or_default()) {
+    for url in callbacks
+        .iter()
+        .chain(settings.logout_urls.as_deref().unwrap_or_default())
+    {
         check_redirect_url(url)?;
     }
     if let Some(default) = &settings.default_redirect_uri
         && !callbacks.contains(default)
     {
-        return Err(Error::invalid_parameter("DefaultRedirectURI must be one of the CallbackURLs."));
+        return Err(Error::invalid_parameter(
+            "DefaultRedirectURI must be one of the CallbackURLs.",
+        ));
     }
     if !settings.allowed_oauth_flows_user_pool_client {
         return Ok(());
@@ -312,7 +356,9 @@ fn check_oauth(settings: &ClientSettings, has_secret: bool) -> Result<()> {
         ));
     }
     if !client_credentials && callbacks.is_empty() {
-        return Err(Error::invalid_parameter("CallbackURLs must be specified when the code or implicit flow is allowed."));
+        return Err(Error::invalid_parameter(
+            "CallbackURLs must be specified when the code or implicit flow is allowed.",
+        ));
     }
     Ok(())
 }
@@ -340,7 +386,10 @@ fn check_redirect_url(url: &str) -> Result<()> {
 fn check_scopes_exist(scopes: &[String], custom_scopes: &[String]) -> Result<()> {
     for scope in scopes {
         if !STANDARD_SCOPES.contains(&scope.as_str()) && !custom_scopes.contains(scope) {
-            return Err(Error::new(ErrorKind::ScopeDoesNotExist, format!("Invalid scope requested: {scope}")));
+            return Err(Error::new(
+                ErrorKind::ScopeDoesNotExist,
+                format!("Invalid scope requested: {scope}"),
+            ));
         }
     }
     Ok(())
@@ -348,9 +397,16 @@ fn check_scopes_exist(scopes: &[String], custom_scopes: &[String]) -> Result<()>
 
 impl Domain {
     /// CreateUserPoolClient.
-    pub async fn create_user_pool_client(&self, pool_id: &str, input: ClientInput) -> Result<(AppClient, Option<String>)> {
+    pub async fn create_user_pool_client(
+        &self,
+        pool_id: &str,
+        input: ClientInput,
+    ) -> Result<(AppClient, Option<String>)> {
         let pool = self.user_pool(pool_id).await?;
-        let name = input.name.clone().ok_or_else(|| Error::invalid_parameter("ClientName is required."))?;
+        let name = input
+            .name
+            .clone()
+            .ok_or_else(|| Error::invalid_parameter("ClientName is required."))?;
         let now = self.now();
         let secret_value = match (&input.client_secret, input.generate_secret) {
             (Some(custom), _) => Some(custom.clone()),
@@ -374,28 +430,45 @@ impl Domain {
             secrets,
             settings,
         };
-        self.store.insert_client(&client).await.map_err(Error::from)?;
+        self.store
+            .insert_client(&client)
+            .await
+            .map_err(Error::from)?;
         Ok((client, secret_value))
     }
 
     /// The client, refusing one that belongs to another pool.
     pub async fn user_pool_client(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
         self.user_pool(pool_id).await?;
-        match self.store.get_client(client_id).await.map_err(Error::from)? {
+        match self
+            .store
+            .get_client(client_id)
+            .await
+            .map_err(Error::from)?
+        {
             Some(client) if client.pool_id == pool_id => Ok(client),
             _ => Err(Error::client_not_found(client_id)),
         }
     }
 
     /// DescribeUserPoolClient: the client and its current secret in clear.
-    pub async fn describe_user_pool_client(&self, pool_id: &str, client_id: &str) -> Result<(AppClient, Option<String>)> {
+    pub async fn describe_user_pool_client(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+    ) -> Result<(AppClient, Option<String>)> {
         let client = self.user_pool_client(pool_id, client_id).await?;
         let secret = self.current_client_secret(&client)?;
         Ok((client, secret))
     }
 
     /// UpdateUserPoolClient: replaces the settings; unset members return to their defaults.
-    pub async fn update_user_pool_client(&self, pool_id: &str, client_id: &str, input: ClientInput) -> Result<(AppClient, Option<String>)> {
+    pub async fn update_user_pool_client(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        input: ClientInput,
+    ) -> Result<(AppClient, Option<String>)> {
         let pool = self.user_pool(pool_id).await?;
         let mut client = self.user_pool_client(pool_id, client_id).await?;
         let settings = settings_from(&input, &pool, client.has_secret())?;
@@ -407,7 +480,10 @@ impl Domain {
         let expected = client.version;
         client.version += 1;
         client.modified = self.now();
-        self.store.update_client(&client, expected).await.map_err(Error::from)?;
+        self.store
+            .update_client(&client, expected)
+            .await
+            .map_err(Error::from)?;
         let secret = self.current_client_secret(&client)?;
         Ok((client, secret))
     }
@@ -415,12 +491,20 @@ impl Domain {
     /// DeleteUserPoolClient.
     pub async fn delete_user_pool_client(&self, pool_id: &str, client_id: &str) -> Result<()> {
         self.user_pool_client(pool_id, client_id).await?;
-        self.store.delete_client(pool_id, client_id).await.map_err(Error::from)?;
+        self.store
+            .delete_client(pool_id, client_id)
+            .await
+            .map_err(Error::from)?;
         Ok(())
     }
 
     /// ListUserPoolClients.
-    pub async fn list_user_pool_clients(&self, pool_id: &str, next: Option<&str>, limit: u32) -> Result<Page<AppClient>> {
+    pub async fn list_user_pool_clients(
+        &self,
+        pool_id: &str,
+        next: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<AppClient>> {
         self.user_pool(pool_id).await?;
         let scope = format!("clients:{pool_id}");
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;
@@ -430,63 +514,113 @@ impl Domain {
             .await
             .map_err(Error::from)?;
         let next = self.next_page(&mut clients, limit, &scope, |c| c.client_id.clone())?;
-        Ok(Page { items: clients, next })
+        Ok(Page {
+            items: clients,
+            next,
+        })
     }
 
     /// AddUserPoolClientSecret: a second secret for rotation.
-    pub async fn add_user_pool_client_secret(&self, pool_id: &str, client_id: &str, value: Option<String>) -> Result<ClientSecretView> {
+    pub async fn add_user_pool_client_secret(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        value: Option<String>,
+    ) -> Result<ClientSecretView> {
         let mut client = self.user_pool_client(pool_id, client_id).await?;
         if client.secrets.len() >= MAX_CLIENT_SECRETS {
             return Err(Error::new(
                 ErrorKind::LimitExceeded,
-                format!("The app client {client_id} already has the maximum number of client secrets."),
+                format!(
+                    "The app client {client_id} already has the maximum number of client secrets."
+                ),
             ));
         }
         let now = self.now();
         let value = value.unwrap_or_else(|| ids::new_client_secret(self.random()));
         let secret = self.seal_client_secret(client_id, &value, now)?;
-        let view = ClientSecretView { id: secret.id.clone(), value: Some(value), created: now };
+        let view = ClientSecretView {
+            id: secret.id.clone(),
+            value: Some(value),
+            created: now,
+        };
         client.secrets.push(secret);
         self.save_client(client).await?;
         Ok(view)
     }
 
     /// DeleteUserPoolClientSecret; the last secret of a client cannot be removed.
-    pub async fn delete_user_pool_client_secret(&self, pool_id: &str, client_id: &str, secret_id: &str) -> Result<()> {
+    pub async fn delete_user_pool_client_secret(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        secret_id: &str,
+    ) -> Result<()> {
         let mut client = self.user_pool_client(pool_id, client_id).await?;
         let before = client.secrets.len();
         client.secrets.retain(|s| s.id != secret_id);
         if client.secrets.len() == before {
-            return Err(Error::resource_not_found(format!("Client secret {secret_id} does not exist.")));
+            return Err(Error::resource_not_found(format!(
+                "Client secret {secret_id} does not exist."
+            )));
         }
         if client.secrets.is_empty() {
-            return Err(Error::invalid_parameter("The last client secret of an app client cannot be deleted."));
+            return Err(Error::invalid_parameter(
+                "The last client secret of an app client cannot be deleted.",
+            ));
         }
         self.save_client(client).await
     }
 
     /// ListUserPoolClientSecrets: ids and dates, never values.
-    pub async fn list_user_pool_client_secrets(&self, pool_id: &str, client_id: &str) -> Result<Vec<ClientSecretView>> {
+    pub async fn list_user_pool_client_secrets(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+    ) -> Result<Vec<ClientSecretView>> {
         let client = self.user_pool_client(pool_id, client_id).await?;
         Ok(client
             .secrets
             .iter()
-            .map(|s| ClientSecretView { id: s.id.clone(), value: None, created: s.created })
+            .map(|s| ClientSecretView {
+                id: s.id.clone(),
+                value: None,
+                created: s.created,
+            })
             .collect())
     }
 
     /// Every secret of the client in clear, for SECRET_HASH checks (either may be in use).
     pub fn client_secrets(&self, client: &AppClient) -> Result<Vec<String>> {
-        client.secrets.iter().map(|s| self.open_client_secret(&client.client_id, s)).collect()
+        client
+            .secrets
+            .iter()
+            .map(|s| self.open_client_secret(&client.client_id, s))
+            .collect()
     }
 
     fn current_client_secret(&self, client: &AppClient) -> Result<Option<String>> {
-        client.secrets.first().map(|s| self.open_client_secret(&client.client_id, s)).transpose()
+        client
+            .secrets
+            .first()
+            .map(|s| self.open_client_secret(&client.client_id, s))
+            .transpose()
     }
 
-    fn seal_client_secret(&self, client_id: &str, value: &str, now: Timestamp) -> Result<ClientSecret> {
+    fn seal_client_secret(
+        &self,
+        client_id: &str,
+        value: &str,
+        now: Timestamp,
+    ) -> Result<ClientSecret> {
         let id = format!("{client_id}--{}", now.millis());
-        Ok(ClientSecret { sealed: self.keys.seal(&secret_purpose(client_id), value.as_bytes())?, id, created: now })
+        Ok(ClientSecret {
+            sealed: self
+                .keys
+                .seal(&secret_purpose(client_id), value.as_bytes())?,
+            id,
+            created: now,
+        })
     }
 
     fn open_client_secret(&self, client_id: &str, secret: &ClientSecret) -> Result<String> {
@@ -498,7 +632,10 @@ impl Domain {
         let expected = client.version;
         client.version += 1;
         client.modified = self.now();
-        self.store.update_client(&client, expected).await.map_err(Error::from)
+        self.store
+            .update_client(&client, expected)
+            .await
+            .map_err(Error::from)
     }
 
     async fn check_client_scopes(&self, pool_id: &str, settings: &ClientSettings) -> Result<()> {

@@ -9,6 +9,9 @@ use crate::pool::UserPool;
 use crate::ports::StoredCode;
 use crate::user::User;
 
+/// Wrong guesses a code survives; after that it must be requested again.
+const MAX_CODE_ATTEMPTS: i32 = 5;
+
 /// Why a code was issued; each purpose has its own lifetime and replaces earlier codes of its kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodePurpose {
@@ -40,7 +43,9 @@ impl CodePurpose {
         match self {
             CodePurpose::SignUp => MessageKind::SignUpCode,
             CodePurpose::ResetPassword => MessageKind::ResetPasswordCode,
-            CodePurpose::VerifyEmail | CodePurpose::VerifyPhoneNumber => MessageKind::AttributeVerificationCode,
+            CodePurpose::VerifyEmail | CodePurpose::VerifyPhoneNumber => {
+                MessageKind::AttributeVerificationCode
+            }
         }
     }
 }
@@ -48,7 +53,11 @@ impl CodePurpose {
 /// Where ForgotPassword / AdminResetUserPassword send the code, following the pool's
 /// AccountRecoverySetting (or, without one, Cognito's legacy order: phone, then email).
 pub fn recovery_destination(pool: &UserPool, user: &User) -> Option<(DeliveryMedium, String)> {
-    let verified = |attr: &str| user.is_verified(attr).then(|| user.attribute(attr).map(str::to_owned)).flatten();
+    let verified = |attr: &str| {
+        user.is_verified(attr)
+            .then(|| user.attribute(attr).map(str::to_owned))
+            .flatten()
+    };
     let email = || verified("email").map(|e| (DeliveryMedium::Email, e));
     let phone = || verified("phone_number").map(|p| (DeliveryMedium::Sms, p));
     match &pool.settings.account_recovery {
@@ -88,10 +97,24 @@ impl Domain {
         let template = &pool.settings.verification_message_template;
         let (subject, body) = match medium {
             DeliveryMedium::Email => (
-                Some(template.email_subject.as_deref().unwrap_or(messages::DEFAULT_VERIFICATION_SUBJECT)),
-                template.email_message.as_deref().unwrap_or(messages::DEFAULT_VERIFICATION_MESSAGE),
+                Some(
+                    template
+                        .email_subject
+                        .as_deref()
+                        .unwrap_or(messages::DEFAULT_VERIFICATION_SUBJECT),
+                ),
+                template
+                    .email_message
+                    .as_deref()
+                    .unwrap_or(messages::DEFAULT_VERIFICATION_MESSAGE),
             ),
-            DeliveryMedium::Sms => (None, template.sms_message.as_deref().unwrap_or(messages::DEFAULT_VERIFICATION_MESSAGE)),
+            DeliveryMedium::Sms => (
+                None,
+                template
+                    .sms_message
+                    .as_deref()
+                    .unwrap_or(messages::DEFAULT_VERIFICATION_MESSAGE),
+            ),
         };
         self.deliver(OutgoingMessage {
             pool_id: pool.id.clone(),
@@ -102,15 +125,30 @@ impl Domain {
             subject: subject.map(str::to_owned),
             body: messages::render(body, &self.display_username(pool, user), &code),
             from: pool.settings.email_configuration.from.clone(),
-            reply_to: pool.settings.email_configuration.reply_to_email_address.clone(),
+            reply_to: pool
+                .settings
+                .email_configuration
+                .reply_to_email_address
+                .clone(),
             code: Some(code),
         })
         .await
     }
 
     /// Consumes a code: wrong → CodeMismatch (counted), expired → ExpiredCode, used → gone.
-    pub(crate) async fn consume_code(&self, pool: &UserPool, user: &User, purpose: CodePurpose, code: &str) -> Result<()> {
-        let mismatch = || Error::new(ErrorKind::CodeMismatch, "Invalid verification code provided, please try again.");
+    pub(crate) async fn consume_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        purpose: CodePurpose,
+        code: &str,
+    ) -> Result<()> {
+        let mismatch = || {
+            Error::new(
+                ErrorKind::CodeMismatch,
+                "Invalid verification code provided, please try again.",
+            )
+        };
         let Some(stored) = self
             .store
             .get_code(&pool.id, &user.sub, purpose.as_str())
@@ -119,8 +157,17 @@ impl Domain {
         else {
             return Err(mismatch());
         };
+        if stored.attempts >= MAX_CODE_ATTEMPTS {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                "Attempt limit exceeded, please try after some time.",
+            ));
+        }
         if stored.expires_at_ms <= self.now().millis() {
-            return Err(Error::new(ErrorKind::ExpiredCode, "Invalid code provided, please request a code again."));
+            return Err(Error::new(
+                ErrorKind::ExpiredCode,
+                "Invalid code provided, please request a code again.",
+            ));
         }
         let hash = self.keys.hash(purpose.as_str(), code.as_bytes());
         let matches = subtle::ConstantTimeEq::ct_eq(hash.as_slice(), stored.hash.as_slice());

@@ -44,7 +44,6 @@ macro_rules! cognito_enum {
     };
 }
 
-
 cognito_enum!(
     /// A user's account state.
     UserStatus {

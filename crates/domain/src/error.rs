@@ -113,7 +113,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), detail: None }
+        Error {
+            kind,
+            message: message.into(),
+            detail: None,
+        }
     }
 
     /// An internal failure: the client sees a generic message, the log sees `detail`.

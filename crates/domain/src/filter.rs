@@ -28,7 +28,9 @@ pub fn parse(filter: &str) -> Result<Option<SearchFilter>> {
     if text.is_empty() {
         return Ok(None);
     }
-    let name_end = text.find(|c: char| c.is_whitespace() || c == '=' || c == '^').ok_or_else(parse_error)?;
+    let name_end = text
+        .find(|c: char| c.is_whitespace() || c == '=' || c == '^')
+        .ok_or_else(parse_error)?;
     let (attribute, rest) = text.split_at(name_end);
     let rest = rest.trim_start();
     let (prefix, rest) = if let Some(r) = rest.strip_prefix("^=") {
@@ -43,9 +45,15 @@ pub fn parse(filter: &str) -> Result<Option<SearchFilter>> {
         return Err(parse_error());
     }
     if !SEARCHABLE.contains(&attribute) {
-        return Err(Error::invalid_parameter(format!("Invalid search attribute: {attribute}")));
+        return Err(Error::invalid_parameter(format!(
+            "Invalid search attribute: {attribute}"
+        )));
     }
-    Ok(Some(SearchFilter { attribute: attribute.to_owned(), value, prefix }))
+    Ok(Some(SearchFilter {
+        attribute: attribute.to_owned(),
+        value,
+        prefix,
+    }))
 }
 
 fn parse_quoted(text: &str) -> Result<String> {
@@ -83,15 +91,27 @@ mod tests {
     fn filters_parse_as_cognito_documents_them() {
         check("", Ok(None));
         check("   ", Ok(None));
-        check("email = \"a@example.com\"", Ok(Some(("email", "a@example.com", false))));
+        check(
+            "email = \"a@example.com\"",
+            Ok(Some(("email", "a@example.com", false))),
+        );
         check("email=\"a@\"", Ok(Some(("email", "a@", false))));
         check("given_name ^= \"Jo\"", Ok(Some(("given_name", "Jo", true))));
-        check("cognito:user_status = \"UNCONFIRMED\"", Ok(Some(("cognito:user_status", "UNCONFIRMED", false))));
-        check("name = \"say \\\"hi\\\"\"", Ok(Some(("name", "say \"hi\"", false))));
+        check(
+            "cognito:user_status = \"UNCONFIRMED\"",
+            Ok(Some(("cognito:user_status", "UNCONFIRMED", false))),
+        );
+        check(
+            "name = \"say \\\"hi\\\"\"",
+            Ok(Some(("name", "say \"hi\"", false))),
+        );
         check("foo", Err("Error while parsing filter."));
         check("email = a@example.com", Err("Error while parsing filter."));
         check("email ~ \"x\"", Err("Error while parsing filter."));
         check("email = \"unterminated", Err("Error while parsing filter."));
-        check("custom:tier = \"gold\"", Err("Invalid search attribute: custom:tier"));
+        check(
+            "custom:tier = \"gold\"",
+            Err("Invalid search attribute: custom:tier"),
+        );
     }
 }

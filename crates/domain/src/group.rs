@@ -2,12 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Domain;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::Page;
 use crate::ports::{Conflict, StoreError};
 use crate::time::Timestamp;
 use crate::user::User;
-use crate::Domain;
 
 /// Most groups one user may belong to.
 pub const MAX_GROUPS_PER_USER: u32 = 100;
@@ -33,7 +33,12 @@ pub struct GroupInput {
 
 impl Domain {
     /// CreateGroup.
-    pub async fn create_group(&self, pool_id: &str, name: &str, input: GroupInput) -> Result<Group> {
+    pub async fn create_group(
+        &self,
+        pool_id: &str,
+        name: &str,
+        input: GroupInput,
+    ) -> Result<Group> {
         self.user_pool(pool_id).await?;
         let now = self.now();
         let group = Group {
@@ -66,7 +71,12 @@ impl Domain {
     }
 
     /// UpdateGroup: members given replace the stored ones.
-    pub async fn update_group(&self, pool_id: &str, name: &str, input: GroupInput) -> Result<Group> {
+    pub async fn update_group(
+        &self,
+        pool_id: &str,
+        name: &str,
+        input: GroupInput,
+    ) -> Result<Group> {
         let mut group = self.group(pool_id, name).await?;
         if input.description.is_some() {
             group.description = input.description;
@@ -85,22 +95,42 @@ impl Domain {
     /// DeleteGroup (memberships go with it).
     pub async fn delete_group(&self, pool_id: &str, name: &str) -> Result<()> {
         self.group(pool_id, name).await?;
-        self.store.delete_group(pool_id, name).await.map_err(Error::from)?;
+        self.store
+            .delete_group(pool_id, name)
+            .await
+            .map_err(Error::from)?;
         Ok(())
     }
 
     /// ListGroups.
-    pub async fn list_groups(&self, pool_id: &str, next: Option<&str>, limit: u32) -> Result<Page<Group>> {
+    pub async fn list_groups(
+        &self,
+        pool_id: &str,
+        next: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Group>> {
         self.user_pool(pool_id).await?;
         let scope = format!("groups:{pool_id}");
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;
-        let mut groups = self.store.list_groups(pool_id, after.as_deref(), limit + 1).await.map_err(Error::from)?;
+        let mut groups = self
+            .store
+            .list_groups(pool_id, after.as_deref(), limit + 1)
+            .await
+            .map_err(Error::from)?;
         let next = self.next_page(&mut groups, limit, &scope, |g| g.name.clone())?;
-        Ok(Page { items: groups, next })
+        Ok(Page {
+            items: groups,
+            next,
+        })
     }
 
     /// AdminAddUserToGroup.
-    pub async fn add_user_to_group(&self, pool_id: &str, username: &str, group: &str) -> Result<()> {
+    pub async fn add_user_to_group(
+        &self,
+        pool_id: &str,
+        username: &str,
+        group: &str,
+    ) -> Result<()> {
         let user = self.existing_user(pool_id, username).await?;
         self.group(pool_id, group).await?;
         let current = self
@@ -114,18 +144,35 @@ impl Domain {
                 format!("A user can belong to at most {MAX_GROUPS_PER_USER} groups."),
             ));
         }
-        self.store.add_user_to_group(pool_id, group, &user.sub).await.map_err(Error::from)
+        self.store
+            .add_user_to_group(pool_id, group, &user.sub)
+            .await
+            .map_err(Error::from)
     }
 
     /// AdminRemoveUserFromGroup.
-    pub async fn remove_user_from_group(&self, pool_id: &str, username: &str, group: &str) -> Result<()> {
+    pub async fn remove_user_from_group(
+        &self,
+        pool_id: &str,
+        username: &str,
+        group: &str,
+    ) -> Result<()> {
         let user = self.existing_user(pool_id, username).await?;
         self.group(pool_id, group).await?;
-        self.store.remove_user_from_group(pool_id, group, &user.sub).await.map_err(Error::from)
+        self.store
+            .remove_user_from_group(pool_id, group, &user.sub)
+            .await
+            .map_err(Error::from)
     }
 
     /// AdminListGroupsForUser.
-    pub async fn groups_for_user(&self, pool_id: &str, username: &str, next: Option<&str>, limit: u32) -> Result<Page<Group>> {
+    pub async fn groups_for_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+        next: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Group>> {
         let user = self.existing_user(pool_id, username).await?;
         let scope = format!("user-groups:{pool_id}:{}", user.sub);
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;
@@ -135,11 +182,20 @@ impl Domain {
             .await
             .map_err(Error::from)?;
         let next = self.next_page(&mut groups, limit, &scope, |g| g.name.clone())?;
-        Ok(Page { items: groups, next })
+        Ok(Page {
+            items: groups,
+            next,
+        })
     }
 
     /// ListUsersInGroup.
-    pub async fn users_in_group(&self, pool_id: &str, group: &str, next: Option<&str>, limit: u32) -> Result<Page<User>> {
+    pub async fn users_in_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        next: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<User>> {
         self.group(pool_id, group).await?;
         let scope = format!("group-users:{pool_id}:{group}");
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;
@@ -149,7 +205,9 @@ impl Domain {
             .await
             .map_err(Error::from)?;
         let pool = self.user_pool(pool_id).await?;
-        let next = self.next_page(&mut users, limit, &scope, |u| crate::user::username_key(&pool, &u.username))?;
+        let next = self.next_page(&mut users, limit, &scope, |u| {
+            crate::user::username_key(&pool, &u.username)
+        })?;
         Ok(Page { items: users, next })
     }
 
@@ -161,7 +219,10 @@ impl Domain {
             .await
             .map_err(Error::from)?;
         groups.sort_by(|a, b| {
-            a.precedence.unwrap_or(i64::MAX).cmp(&b.precedence.unwrap_or(i64::MAX)).then(a.name.cmp(&b.name))
+            a.precedence
+                .unwrap_or(i64::MAX)
+                .cmp(&b.precedence.unwrap_or(i64::MAX))
+                .then(a.name.cmp(&b.name))
         });
         Ok(groups)
     }

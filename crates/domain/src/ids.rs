@@ -23,7 +23,9 @@ pub fn new_client_secret(random: &dyn RandomSource) -> String {
 pub fn new_uuid(random: &dyn RandomSource) -> String {
     let mut bytes = [0u8; 16];
     random.fill(&mut bytes);
-    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// The part of a pool id after the region: the "pool name" Cognito's SRP hashes.

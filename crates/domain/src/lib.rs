@@ -71,7 +71,14 @@ pub struct Ports {
 
 impl Domain {
     pub fn new(ports: Ports, keys: Keyring, config: DomainConfig) -> Self {
-        Domain { store: ports.store, sender: ports.sender, clock: ports.clock, random: ports.random, keys, config }
+        Domain {
+            store: ports.store,
+            sender: ports.sender,
+            clock: ports.clock,
+            random: ports.random,
+            keys,
+            config,
+        }
     }
 
     pub fn config(&self) -> &DomainConfig {
@@ -94,7 +101,9 @@ impl Domain {
     /// Seals the key a listing stopped at, so page tokens are opaque and cannot be forged
     /// or replayed against another listing.
     pub(crate) fn seal_page_token(&self, scope: &str, key: &str) -> Result<String> {
-        let sealed = self.keys.seal(format!("page:{scope}").as_bytes(), key.as_bytes())?;
+        let sealed = self
+            .keys
+            .seal(format!("page:{scope}").as_bytes(), key.as_bytes())?;
         Ok(b64::encode_url(&sealed))
     }
 
@@ -109,11 +118,20 @@ impl Domain {
     }
 
     /// Trims a fetched page (fetched with `limit + 1`) and mints the token for the rest.
-    pub(crate) fn next_page<T>(&self, items: &mut Vec<T>, limit: u32, scope: &str, key: impl Fn(&T) -> String) -> Result<Option<String>> {
+    pub(crate) fn next_page<T>(
+        &self,
+        items: &mut Vec<T>,
+        limit: u32,
+        scope: &str,
+        key: impl Fn(&T) -> String,
+    ) -> Result<Option<String>> {
         if items.len() <= limit as usize {
             return Ok(None);
         }
         items.truncate(limit as usize);
-        items.last().map(|last| self.seal_page_token(scope, &key(last))).transpose()
+        items
+            .last()
+            .map(|last| self.seal_page_token(scope, &key(last)))
+            .transpose()
     }
 }

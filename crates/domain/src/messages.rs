@@ -4,12 +4,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Domain;
 use crate::enums::DeliveryMedium;
 use crate::error::{Error, ErrorKind, Result};
 use crate::time::Timestamp;
-use crate::Domain;
 
-pub const DEFAULT_INVITE_MESSAGE: &str = "Your username is {username} and temporary password is {####}.";
+pub const DEFAULT_INVITE_MESSAGE: &str =
+    "Your username is {username} and temporary password is {####}.";
 pub const DEFAULT_INVITE_SUBJECT: &str = "Your temporary password";
 pub const DEFAULT_VERIFICATION_MESSAGE: &str = "Your verification code is {####}.";
 pub const DEFAULT_VERIFICATION_SUBJECT: &str = "Your verification code";
@@ -70,7 +71,9 @@ pub struct OutboxEntry {
 
 /// Fills Cognito's placeholders.
 pub fn render(template: &str, username: &str, code: &str) -> String {
-    template.replace("{username}", username).replace("{####}", code)
+    template
+        .replace("{username}", username)
+        .replace("{####}", code)
 }
 
 /// `+*******1234` / `a***@e***`, as Cognito's CodeDeliveryDetails show destinations.
@@ -82,7 +85,15 @@ pub fn mask_destination(medium: DeliveryMedium, destination: &str) -> String {
             digits
                 .iter()
                 .enumerate()
-                .map(|(i, c)| if i == 0 && *c == '+' { '+' } else if i < keep { '*' } else { *c })
+                .map(|(i, c)| {
+                    if i == 0 && *c == '+' {
+                        '+'
+                    } else if i < keep {
+                        '*'
+                    } else {
+                        *c
+                    }
+                })
                 .collect()
         }
         DeliveryMedium::Email => {
@@ -110,7 +121,10 @@ impl Domain {
                 body: message.body.clone(),
                 code: message.code.clone(),
             };
-            self.store.append_outbox(&entry).await.map_err(Error::from)?;
+            self.store
+                .append_outbox(&entry)
+                .await
+                .map_err(Error::from)?;
         }
         self.sender.send(&message).await.map_err(|detail| {
             tracing::warn!(pool_id = %message.pool_id, medium = %message.medium, %detail, "message delivery failed");
@@ -121,15 +135,24 @@ impl Domain {
     /// The dev outbox, newest first.
     pub async fn outbox(&self, pool_id: Option<&str>, limit: u32) -> Result<Vec<OutboxEntry>> {
         if !self.config.dev_outbox {
-            return Err(Error::new(ErrorKind::UnsupportedOperation, "The outbox exists only in dev mode."));
+            return Err(Error::new(
+                ErrorKind::UnsupportedOperation,
+                "The outbox exists only in dev mode.",
+            ));
         }
-        self.store.list_outbox(pool_id, limit).await.map_err(Error::from)
+        self.store
+            .list_outbox(pool_id, limit)
+            .await
+            .map_err(Error::from)
     }
 
     /// Wipes all state (dev mode only), so test suites can start from a clean slate.
     pub async fn wipe_all_state(&self) -> Result<()> {
         if !self.config.dev_outbox {
-            return Err(Error::new(ErrorKind::UnsupportedOperation, "Resetting state is possible only in dev mode."));
+            return Err(Error::new(
+                ErrorKind::UnsupportedOperation,
+                "Resetting state is possible only in dev mode.",
+            ));
         }
         self.store.wipe_all().await.map_err(Error::from)
     }
@@ -141,12 +164,21 @@ mod tests {
 
     #[test]
     fn destinations_are_masked_like_cognito() {
-        assert_eq!(mask_destination(DeliveryMedium::Sms, "+12065551234"), "+*******1234");
-        assert_eq!(mask_destination(DeliveryMedium::Email, "alice@example.com"), "a***@e***");
+        assert_eq!(
+            mask_destination(DeliveryMedium::Sms, "+12065551234"),
+            "+*******1234"
+        );
+        assert_eq!(
+            mask_destination(DeliveryMedium::Email, "alice@example.com"),
+            "a***@e***"
+        );
     }
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(render(DEFAULT_INVITE_MESSAGE, "bob", "Tmp#1234"), "Your username is bob and temporary password is Tmp#1234.");
+        assert_eq!(
+            render(DEFAULT_INVITE_MESSAGE, "bob", "Tmp#1234"),
+            "Your username is bob and temporary password is Tmp#1234."
+        );
     }
 }

@@ -15,7 +15,10 @@ const LONGEST_PASSWORD: usize = 256;
 /// Checks a password against the pool's policy, naming the first rule it breaks as Cognito does.
 pub fn check_policy(policy: &PasswordPolicy, password: &str) -> Result<()> {
     let fail = |reason: &str| {
-        Err(Error::new(ErrorKind::InvalidPassword, format!("Password did not conform with policy: {reason}")))
+        Err(Error::new(
+            ErrorKind::InvalidPassword,
+            format!("Password did not conform with policy: {reason}"),
+        ))
     };
     let length = password.chars().count();
     if length < policy.minimum_length as usize {
@@ -100,18 +103,52 @@ mod tests {
     fn policy_failures_use_cognitos_wording() {
         let policy = PasswordPolicy::default();
         let check = |p: &str| check_policy(&policy, p).map_err(|e| e.message);
-        assert_eq!(check("Sh0rt!"), Err("Password did not conform with policy: Password not long enough".into()));
-        assert_eq!(check("ALLUPPER1!"), Err("Password did not conform with policy: Password must have lowercase characters".into()));
-        assert_eq!(check("alllower1!"), Err("Password did not conform with policy: Password must have uppercase characters".into()));
-        assert_eq!(check("NoDigits!!"), Err("Password did not conform with policy: Password must have numeric characters".into()));
-        assert_eq!(check("NoSymbols11"), Err("Password did not conform with policy: Password must have symbol characters".into()));
-        assert_eq!(check("Good pass 1"), Err("Password did not conform with policy: Password must have symbol characters".into()));
+        assert_eq!(
+            check("Sh0rt!"),
+            Err("Password did not conform with policy: Password not long enough".into())
+        );
+        assert_eq!(
+            check("ALLUPPER1!"),
+            Err(
+                "Password did not conform with policy: Password must have lowercase characters"
+                    .into()
+            )
+        );
+        assert_eq!(
+            check("alllower1!"),
+            Err(
+                "Password did not conform with policy: Password must have uppercase characters"
+                    .into()
+            )
+        );
+        assert_eq!(
+            check("NoDigits!!"),
+            Err(
+                "Password did not conform with policy: Password must have numeric characters"
+                    .into()
+            )
+        );
+        assert_eq!(
+            check("NoSymbols11"),
+            Err(
+                "Password did not conform with policy: Password must have symbol characters".into()
+            )
+        );
+        assert_eq!(
+            check("Good pass 1"),
+            Err(
+                "Password did not conform with policy: Password must have symbol characters".into()
+            )
+        );
         assert_eq!(check("Passw0rd!"), Ok(()));
     }
 
     #[test]
     fn generated_passwords_satisfy_the_strictest_policy() {
-        let policy = PasswordPolicy { minimum_length: 20, ..PasswordPolicy::default() };
+        let policy = PasswordPolicy {
+            minimum_length: 20,
+            ..PasswordPolicy::default()
+        };
         for _ in 0..200 {
             let password = generate_temporary(&policy, &SystemRandom);
             assert_eq!(check_policy(&policy, &password), Ok(()), "{password}");

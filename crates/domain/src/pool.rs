@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{AliasAttribute, DeliveryMedium, MfaMode, RecoveryOptionName, UsernameAttribute, VerifiableAttribute};
+use crate::enums::{
+    AliasAttribute, DeliveryMedium, MfaMode, RecoveryOptionName, UsernameAttribute,
+    VerifiableAttribute,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::schema::{SchemaAttribute, SchemaAttributeInput};
 use crate::time::Timestamp;
@@ -34,7 +37,10 @@ impl UserPool {
     }
 
     pub fn arn(&self, region: &str, account_id: &str) -> String {
-        format!("arn:aws:cognito-idp:{region}:{account_id}:userpool/{}", self.id)
+        format!(
+            "arn:aws:cognito-idp:{region}:{account_id}:userpool/{}",
+            self.id
+        )
     }
 
     pub fn attribute(&self, name: &str) -> Option<&SchemaAttribute> {
@@ -116,7 +122,9 @@ pub struct SignInPolicy {
 
 impl Default for SignInPolicy {
     fn default() -> Self {
-        SignInPolicy { allowed_first_auth_factors: vec!["PASSWORD".to_owned()] }
+        SignInPolicy {
+            allowed_first_auth_factors: vec!["PASSWORD".to_owned()],
+        }
     }
 }
 
@@ -396,21 +404,34 @@ fn password_policy_from(input: Option<PasswordPolicyInput>) -> PasswordPolicy {
         require_numbers: p.require_numbers.unwrap_or(false),
         require_symbols: p.require_symbols.unwrap_or(false),
         history_size: p.history_size,
-        temporary_password_validity_days: p.temporary_password_validity_days.unwrap_or(d.temporary_password_validity_days),
+        temporary_password_validity_days: p
+            .temporary_password_validity_days
+            .unwrap_or(d.temporary_password_validity_days),
     }
 }
 
 /// Cognito keeps the legacy message fields and the template in step: a value given in
 /// either place appears in both.
 fn verification_template_from(input: &PoolInput) -> VerificationMessageTemplate {
-    let t = input.verification_message_template.clone().unwrap_or_default();
+    let t = input
+        .verification_message_template
+        .clone()
+        .unwrap_or_default();
     VerificationMessageTemplate {
-        sms_message: t.sms_message.or_else(|| input.sms_verification_message.clone()),
-        email_message: t.email_message.or_else(|| input.email_verification_message.clone()),
-        email_subject: t.email_subject.or_else(|| input.email_verification_subject.clone()),
+        sms_message: t
+            .sms_message
+            .or_else(|| input.sms_verification_message.clone()),
+        email_message: t
+            .email_message
+            .or_else(|| input.email_verification_message.clone()),
+        email_subject: t
+            .email_subject
+            .or_else(|| input.email_verification_subject.clone()),
         email_message_by_link: t.email_message_by_link,
         email_subject_by_link: t.email_subject_by_link,
-        default_email_option: t.default_email_option.unwrap_or_else(|| "CONFIRM_WITH_CODE".to_owned()),
+        default_email_option: t
+            .default_email_option
+            .unwrap_or_else(|| "CONFIRM_WITH_CODE".to_owned()),
     }
 }
 
@@ -426,18 +447,31 @@ fn email_configuration_from(input: Option<EmailConfigurationInput>) -> EmailConf
     }
 }
 
-fn admin_create_user_config_from(input: Option<AdminCreateUserConfigInput>, policy: &PasswordPolicy) -> AdminCreateUserConfig {
-    let Some(a) = input else {
-        return AdminCreateUserConfig {
-            unused_account_validity_days: policy.temporary_password_validity_days,
-            ..AdminCreateUserConfig::default()
-        };
-    };
+/// UnusedAccountValidityDays is the legacy name of TemporaryPasswordValidityDays: the policy's
+/// value wins when given, a non-zero legacy value otherwise, and both always read the same.
+fn temporary_password_days(input: &PoolInput) -> u32 {
+    let from_policy = input
+        .password_policy
+        .as_ref()
+        .and_then(|p| p.temporary_password_validity_days);
+    let legacy = input
+        .admin_create_user_config
+        .as_ref()
+        .and_then(|a| a.unused_account_validity_days)
+        .filter(|days| *days > 0);
+    from_policy
+        .or(legacy)
+        .unwrap_or(PasswordPolicy::default().temporary_password_validity_days)
+}
+
+fn admin_create_user_config_from(
+    input: Option<AdminCreateUserConfigInput>,
+    temporary_days: u32,
+) -> AdminCreateUserConfig {
+    let a = input.unwrap_or_default();
     AdminCreateUserConfig {
         allow_admin_create_user_only: a.allow_admin_create_user_only.unwrap_or(false),
-        unused_account_validity_days: a
-            .unused_account_validity_days
-            .unwrap_or(policy.temporary_password_validity_days),
+        unused_account_validity_days: temporary_days,
         invite_sms_message: a.invite_sms_message,
         invite_email_message: a.invite_email_message,
         invite_email_subject: a.invite_email_subject,
@@ -446,17 +480,28 @@ fn admin_create_user_config_from(input: Option<AdminCreateUserConfigInput>, poli
 
 /// Builds the replaceable settings from an input, applying Cognito's defaults.
 fn settings_from(input: &PoolInput) -> Result<PoolSettings> {
-    let password_policy = password_policy_from(input.password_policy.clone());
+    let temporary_days = temporary_password_days(input);
+    let password_policy = PasswordPolicy {
+        temporary_password_validity_days: temporary_days,
+        ..password_policy_from(input.password_policy.clone())
+    };
     check_recovery(&input.account_recovery)?;
     check_template_consistency(input)?;
     let auto_verified = input.auto_verified_attributes.clone().unwrap_or_default();
-    let require_before_update = input.attributes_require_verification_before_update.clone().unwrap_or_default();
-    if let Some(missing) = require_before_update.iter().find(|a| !auto_verified.contains(a)) {
+    let require_before_update = input
+        .attributes_require_verification_before_update
+        .clone()
+        .unwrap_or_default();
+    if let Some(missing) = require_before_update
+        .iter()
+        .find(|a| !auto_verified.contains(a))
+    {
         return Err(Error::invalid_parameter(format!(
             "The attribute {missing} must be auto-verified to require verification before update."
         )));
     }
-    let admin_create_user_config = admin_create_user_config_from(input.admin_create_user_config.clone(), &password_policy);
+    let admin_create_user_config =
+        admin_create_user_config_from(input.admin_create_user_config.clone(), temporary_days);
     let template = verification_template_from(input);
     Ok(PoolSettings {
         sign_in_policy: input.sign_in_policy.clone().unwrap_or_default(),
@@ -475,7 +520,10 @@ fn settings_from(input: &PoolInput) -> Result<PoolSettings> {
         user_pool_add_ons: input.user_pool_add_ons.clone(),
         dcr_configuration: input.dcr_configuration.clone(),
         account_recovery: input.account_recovery.clone(),
-        tier: input.tier.clone().unwrap_or_else(|| "ESSENTIALS".to_owned()),
+        tier: input
+            .tier
+            .clone()
+            .unwrap_or_else(|| "ESSENTIALS".to_owned()),
         key_configuration: input.key_configuration.clone(),
         issuer_type: input.issuer_type.clone(),
         acr_configuration: input.acr_configuration.clone(),
@@ -484,17 +532,33 @@ fn settings_from(input: &PoolInput) -> Result<PoolSettings> {
 }
 
 fn check_template_consistency(input: &PoolInput) -> Result<()> {
-    let Some(t) = &input.verification_message_template else { return Ok(()) };
-    let conflict = |legacy: &Option<String>, templated: &Option<String>, what: &str| match (legacy, templated) {
+    let Some(t) = &input.verification_message_template else {
+        return Ok(());
+    };
+    let conflict = |legacy: &Option<String>, templated: &Option<String>, what: &str| match (
+        legacy, templated,
+    ) {
         (Some(a), Some(b)) if a != b => Err(Error::invalid_parameter(format!(
             "{what} and VerificationMessageTemplate.{what_t} must be the same when both are given.",
             what_t = what.trim_start_matches("Email").trim_start_matches("Sms"),
         ))),
         _ => Ok(()),
     };
-    conflict(&input.sms_verification_message, &t.sms_message, "SmsVerificationMessage")?;
-    conflict(&input.email_verification_message, &t.email_message, "EmailVerificationMessage")?;
-    conflict(&input.email_verification_subject, &t.email_subject, "EmailVerificationSubject")?;
+    conflict(
+        &input.sms_verification_message,
+        &t.sms_message,
+        "SmsVerificationMessage",
+    )?;
+    conflict(
+        &input.email_verification_message,
+        &t.email_message,
+        "EmailVerificationMessage",
+    )?;
+    conflict(
+        &input.email_verification_subject,
+        &t.email_subject,
+        "EmailVerificationSubject",
+    )?;
     if t.default_email_option.as_deref() == Some("CONFIRM_WITH_LINK")
         && let Some(message) = &t.email_message_by_link
         && !message.contains("{##")
@@ -507,22 +571,32 @@ fn check_template_consistency(input: &PoolInput) -> Result<()> {
 }
 
 fn check_recovery(recovery: &Option<Vec<RecoveryOption>>) -> Result<()> {
-    let Some(options) = recovery else { return Ok(()) };
-    let has_admin_only = options.iter().any(|o| o.name == RecoveryOptionName::AdminOnly);
+    let Some(options) = recovery else {
+        return Ok(());
+    };
+    let has_admin_only = options
+        .iter()
+        .any(|o| o.name == RecoveryOptionName::AdminOnly);
     if has_admin_only && options.len() > 1 {
-        return Err(Error::invalid_parameter("admin_only cannot be combined with other recovery mechanisms."));
+        return Err(Error::invalid_parameter(
+            "admin_only cannot be combined with other recovery mechanisms.",
+        ));
     }
     let mut priorities: Vec<u32> = options.iter().map(|o| o.priority).collect();
     priorities.sort_unstable();
     priorities.dedup();
     if priorities.len() != options.len() {
-        return Err(Error::invalid_parameter("Recovery mechanisms must have unique priorities."));
+        return Err(Error::invalid_parameter(
+            "Recovery mechanisms must have unique priorities.",
+        ));
     }
     let mut names: Vec<_> = options.iter().map(|o| o.name).collect();
     names.sort_unstable();
     names.dedup();
     if names.len() != options.len() {
-        return Err(Error::invalid_parameter("Recovery mechanisms must be unique."));
+        return Err(Error::invalid_parameter(
+            "Recovery mechanisms must be unique.",
+        ));
     }
     Ok(())
 }
@@ -535,7 +609,11 @@ fn sign_in_identifiers_from(input: &PoolInput) -> Result<SignInIdentifiers> {
             "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",
         ));
     }
-    Ok(SignInIdentifiers { username_attributes, alias_attributes, case_sensitive: input.username_case_sensitive })
+    Ok(SignInIdentifiers {
+        username_attributes,
+        alias_attributes,
+        case_sensitive: input.username_case_sensitive,
+    })
 }
 
 fn mfa_from_create(input: &PoolInput) -> Result<MfaSettings> {
@@ -556,10 +634,14 @@ fn mfa_from_create(input: &PoolInput) -> Result<MfaSettings> {
 impl Domain {
     /// CreateUserPool.
     pub async fn create_user_pool(&self, input: PoolInput) -> Result<UserPool> {
-        let name = input.name.clone().ok_or_else(|| Error::invalid_parameter("PoolName is required."))?;
+        let name = input
+            .name
+            .clone()
+            .ok_or_else(|| Error::invalid_parameter("PoolName is required."))?;
         let settings = settings_from(&input)?;
         let sign_in = sign_in_identifiers_from(&input)?;
-        let schema = crate::schema::schema_for_new_pool(input.schema.as_deref().unwrap_or_default())?;
+        let schema =
+            crate::schema::schema_for_new_pool(input.schema.as_deref().unwrap_or_default())?;
         check_identifiers_against_schema(&sign_in, &schema)?;
         let mfa = mfa_from_create(&input)?;
         let now = self.now();
@@ -597,7 +679,10 @@ impl Domain {
 
     /// UpdateUserPool: replaces every mutable setting; what is not given returns to its default.
     pub async fn update_user_pool(&self, pool_id: &str, input: PoolInput) -> Result<()> {
-        if input.schema.is_some() || input.username_attributes.is_some() || input.alias_attributes.is_some() {
+        if input.schema.is_some()
+            || input.username_attributes.is_some()
+            || input.alias_attributes.is_some()
+        {
             return Err(Error::invalid_parameter(
                 "Schema, UsernameAttributes and AliasAttributes cannot be changed after the user pool is created.",
             ));
@@ -606,9 +691,8 @@ impl Domain {
         let settings = settings_from(&input)?;
         pool.name = input.name.clone().unwrap_or_else(|| pool.name.clone());
         pool.settings = settings;
-        if let Some(mode) = input.mfa_configuration {
-            pool.mfa.mode = mode;
-        }
+        // Like every other member, an MFA mode left out of UpdateUserPool reverts to OFF.
+        pool.mfa.mode = input.mfa_configuration.unwrap_or(MfaMode::Off);
         pool.mfa.sms_authentication_message = input.sms_authentication_message.clone();
         if let Some(tags) = input.tags {
             pool.tags = tags;
@@ -631,20 +715,32 @@ impl Domain {
     /// ListUserPools, in creation order.
     pub async fn list_user_pools(&self, next: Option<&str>, limit: u32) -> Result<Page<UserPool>> {
         let after = next.map(|t| self.open_page_token("pools", t)).transpose()?;
-        let mut pools = self.store.list_pools(after.as_deref(), limit + 1).await.map_err(Error::from)?;
+        let mut pools = self
+            .store
+            .list_pools(after.as_deref(), limit + 1)
+            .await
+            .map_err(Error::from)?;
         let next = self.next_page(&mut pools, limit, "pools", |p| p.id.clone())?;
         Ok(Page { items: pools, next })
     }
 
     /// AddCustomAttributes.
-    pub async fn add_custom_attributes(&self, pool_id: &str, attributes: &[SchemaAttributeInput]) -> Result<()> {
+    pub async fn add_custom_attributes(
+        &self,
+        pool_id: &str,
+        attributes: &[SchemaAttributeInput],
+    ) -> Result<()> {
         let mut pool = self.user_pool(pool_id).await?;
         crate::schema::add_custom_attributes(&mut pool.schema, attributes)?;
         self.save_pool(pool).await
     }
 
     /// SetUserPoolMfaConfig: changes only the factors it names.
-    pub async fn set_user_pool_mfa_config(&self, pool_id: &str, input: MfaConfigInput) -> Result<MfaSettings> {
+    pub async fn set_user_pool_mfa_config(
+        &self,
+        pool_id: &str,
+        input: MfaConfigInput,
+    ) -> Result<MfaSettings> {
         let mut pool = self.user_pool(pool_id).await?;
         let mut mfa = pool.mfa.clone();
         if let Some(sms) = input.sms {
@@ -669,7 +765,11 @@ impl Domain {
             mfa.web_authn = Some(web_authn);
         }
         if let Some(mode) = input.mode {
-            if mode != MfaMode::Off && !mfa.sms_enabled && !mfa.software_token_enabled && mfa.email.is_none() {
+            if mode != MfaMode::Off
+                && !mfa.sms_enabled
+                && !mfa.software_token_enabled
+                && mfa.email.is_none()
+            {
                 return Err(Error::invalid_parameter(
                     "At least one MFA method must be enabled when MFA is ON or OPTIONAL.",
                 ));
@@ -686,7 +786,10 @@ impl Domain {
         let mut pool = self.pool_by_arn(arn).await?;
         pool.tags.extend(tags);
         if pool.tags.len() > 50 {
-            return Err(Error::new(ErrorKind::LimitExceeded, "A user pool can have at most 50 tags."));
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                "A user pool can have at most 50 tags.",
+            ));
         }
         self.save_pool(pool).await
     }
@@ -706,7 +809,10 @@ impl Domain {
     }
 
     async fn pool_by_arn(&self, arn: &str) -> Result<UserPool> {
-        let prefix = format!("arn:aws:cognito-idp:{}:{}:userpool/", self.config.region, self.config.account_id);
+        let prefix = format!(
+            "arn:aws:cognito-idp:{}:{}:userpool/",
+            self.config.region, self.config.account_id
+        );
         let pool_id = arn
             .strip_prefix(&prefix)
             .ok_or_else(|| Error::resource_not_found(format!("Resource {arn} does not exist.")))?;
@@ -735,15 +841,23 @@ impl Domain {
         let expected = pool.version;
         pool.version += 1;
         pool.modified = self.now();
-        self.store.update_pool(&pool, expected).await.map_err(Error::from)
+        self.store
+            .update_pool(&pool, expected)
+            .await
+            .map_err(Error::from)
     }
 }
 
-fn check_identifiers_against_schema(sign_in: &SignInIdentifiers, schema: &[SchemaAttribute]) -> Result<()> {
+fn check_identifiers_against_schema(
+    sign_in: &SignInIdentifiers,
+    schema: &[SchemaAttribute],
+) -> Result<()> {
     let mutable = |name: &str| schema.iter().any(|a| a.name == name && a.mutable);
     for attr in &sign_in.alias_attributes {
         if !mutable(attr.as_str()) {
-            return Err(Error::invalid_parameter(format!("Alias attribute {attr} must be mutable.")));
+            return Err(Error::invalid_parameter(format!(
+                "Alias attribute {attr} must be mutable."
+            )));
         }
     }
     Ok(())

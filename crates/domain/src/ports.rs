@@ -116,12 +116,21 @@ pub trait Store: Send + Sync {
     async fn update_client(&self, client: &AppClient, expected_version: i64) -> StoreResult<()>;
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool>;
     /// Clients of a pool ordered by client id, after `after`.
-    async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<AppClient>>;
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<AppClient>>;
 
     /// Writes users atomically: all or none.
     async fn save_users(&self, writes: &[UserWrite]) -> StoreResult<()>;
     async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<Option<User>>;
-    async fn get_user_by_username_key(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>>;
+    async fn get_user_by_username_key(
+        &self,
+        pool_id: &str,
+        username_key: &str,
+    ) -> StoreResult<Option<User>>;
     async fn get_user_by_alias(&self, pool_id: &str, alias_key: &str) -> StoreResult<Option<User>>;
     /// Deletes a user with its keys, group memberships and codes.
     async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<bool>;
@@ -134,26 +143,61 @@ pub trait Store: Send + Sync {
     async fn update_group(&self, group: &Group) -> StoreResult<()>;
     async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool>;
     /// Groups ordered by name, after `after`.
-    async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Group>>;
+    async fn list_groups(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Group>>;
     /// Idempotent: adding an existing member succeeds.
     async fn add_user_to_group(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
-    async fn remove_user_from_group(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
+    async fn remove_user_from_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        sub: &str,
+    ) -> StoreResult<()>;
     /// The user's groups ordered by name, after `after`.
-    async fn list_groups_for_user(&self, pool_id: &str, sub: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<Group>>;
+    async fn list_groups_for_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Group>>;
     /// Members ordered by username key, after `after`.
-    async fn list_users_in_group(&self, pool_id: &str, group: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>>;
+    async fn list_users_in_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<User>>;
 
     /// Stores a code, replacing any earlier code of the same user and purpose.
     async fn put_code(&self, code: &StoredCode) -> StoreResult<()>;
-    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str) -> StoreResult<Option<StoredCode>>;
+    async fn get_code(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        purpose: &str,
+    ) -> StoreResult<Option<StoredCode>>;
     /// Removes the code; true only for the caller that actually removed it (single use).
-    async fn take_code(&self, pool_id: &str, sub: &str, purpose: &str, hash: &[u8]) -> StoreResult<bool>;
+    async fn take_code(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        purpose: &str,
+        hash: &[u8],
+    ) -> StoreResult<bool>;
     /// Counts a wrong guess; returns the new attempt count.
-    async fn bump_code_attempts(&self, pool_id: &str, sub: &str, purpose: &str) -> StoreResult<i32>;
+    async fn bump_code_attempts(&self, pool_id: &str, sub: &str, purpose: &str)
+    -> StoreResult<i32>;
 
     async fn append_outbox(&self, entry: &OutboxEntry) -> StoreResult<()>;
     /// Newest first, optionally for one pool.
-    async fn list_outbox(&self, pool_id: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxEntry>>;
+    async fn list_outbox(&self, pool_id: Option<&str>, limit: u32)
+    -> StoreResult<Vec<OutboxEntry>>;
 
     /// Deletes every row of every table (dev mode's reset).
     async fn wipe_all(&self) -> StoreResult<()>;

@@ -51,7 +51,12 @@ pub struct SchemaAttributeInput {
 }
 
 /// Attributes that belong to Cognito, readable but never written by callers.
-pub const SYSTEM_ATTRIBUTES: &[&str] = &["sub", "identities", "cognito:user_status", "cognito:mfa_enabled"];
+pub const SYSTEM_ATTRIBUTES: &[&str] = &[
+    "sub",
+    "identities",
+    "cognito:user_status",
+    "cognito:mfa_enabled",
+];
 
 /// Attributes whose values are the strings "true" or "false".
 pub const VERIFIED_FLAGS: &[&str] = &["email_verified", "phone_number_verified"];
@@ -117,7 +122,10 @@ pub fn standard_schema() -> Vec<SchemaAttribute> {
         developer_only: false,
         mutable: true,
         required: false,
-        number_constraints: Some(NumberConstraints { min_value: Some("0".to_owned()), max_value: None }),
+        number_constraints: Some(NumberConstraints {
+            min_value: Some("0".to_owned()),
+            max_value: None,
+        }),
         string_constraints: None,
     });
     schema
@@ -143,7 +151,9 @@ pub fn schema_for_new_pool(inputs: &[SchemaAttributeInput]) -> Result<Vec<Schema
 
 fn customise_standard(attr: &mut SchemaAttribute, input: &SchemaAttributeInput) -> Result<()> {
     if attr.name == "sub" {
-        return Err(Error::invalid_parameter("Cannot modify the standard attribute sub."));
+        return Err(Error::invalid_parameter(
+            "Cannot modify the standard attribute sub.",
+        ));
     }
     if let Some(data_type) = input.data_type
         && data_type != attr.data_type
@@ -167,7 +177,10 @@ fn customise_standard(attr: &mut SchemaAttribute, input: &SchemaAttributeInput) 
     }
     if let Some(constraints) = &input.string_constraints {
         check_string_constraints(constraints)?;
-        attr.string_constraints = Some(merge_string_constraints(attr.string_constraints.take(), constraints));
+        attr.string_constraints = Some(merge_string_constraints(
+            attr.string_constraints.take(),
+            constraints,
+        ));
     }
     if input.number_constraints.is_some() && attr.data_type == AttributeDataType::Number {
         attr.number_constraints = input.number_constraints.clone();
@@ -175,7 +188,10 @@ fn customise_standard(attr: &mut SchemaAttribute, input: &SchemaAttributeInput) 
     Ok(())
 }
 
-fn merge_string_constraints(old: Option<StringConstraints>, new: &StringConstraints) -> StringConstraints {
+fn merge_string_constraints(
+    old: Option<StringConstraints>,
+    new: &StringConstraints,
+) -> StringConstraints {
     let old = old.unwrap_or_default();
     StringConstraints {
         min_length: new.min_length.clone().or(old.min_length),
@@ -184,7 +200,10 @@ fn merge_string_constraints(old: Option<StringConstraints>, new: &StringConstrai
 }
 
 /// Adds custom attributes to an existing schema (AddCustomAttributes, and CreateUserPool).
-pub fn add_custom_attributes(schema: &mut Vec<SchemaAttribute>, inputs: &[SchemaAttributeInput]) -> Result<()> {
+pub fn add_custom_attributes(
+    schema: &mut Vec<SchemaAttribute>,
+    inputs: &[SchemaAttributeInput],
+) -> Result<()> {
     for input in inputs {
         add_custom(schema, input)?;
     }
@@ -194,15 +213,27 @@ pub fn add_custom_attributes(schema: &mut Vec<SchemaAttribute>, inputs: &[Schema
 fn add_custom(schema: &mut Vec<SchemaAttribute>, input: &SchemaAttributeInput) -> Result<()> {
     let bare = input.name.strip_prefix("custom:").unwrap_or(&input.name);
     if bare.is_empty() {
-        return Err(Error::invalid_parameter("Custom attribute name must not be empty."));
+        return Err(Error::invalid_parameter(
+            "Custom attribute name must not be empty.",
+        ));
     }
     if input.required == Some(true) {
-        return Err(Error::invalid_parameter("Required custom attributes are not supported currently."));
+        return Err(Error::invalid_parameter(
+            "Required custom attributes are not supported currently.",
+        ));
     }
     let developer_only = input.developer_only.unwrap_or(false);
-    let name = if developer_only { format!("dev:custom:{bare}") } else { format!("custom:{bare}") };
-    if schema.iter().any(|a| a.name == name || a.name.trim_start_matches("dev:") == name.trim_start_matches("dev:")) {
-        return Err(Error::invalid_parameter(format!("Existing attribute already has name {name}.")));
+    let name = if developer_only {
+        format!("dev:custom:{bare}")
+    } else {
+        format!("custom:{bare}")
+    };
+    if schema.iter().any(|a| {
+        a.name == name || a.name.trim_start_matches("dev:") == name.trim_start_matches("dev:")
+    }) {
+        return Err(Error::invalid_parameter(format!(
+            "Existing attribute already has name {name}."
+        )));
     }
     if custom_count(schema) >= MAX_CUSTOM_ATTRIBUTES {
         return Err(Error::new(
@@ -243,10 +274,9 @@ fn custom_count(schema: &[SchemaAttribute]) -> usize {
 fn parse_bound(text: &Option<String>, what: &str) -> Result<Option<i64>> {
     match text {
         None => Ok(None),
-        Some(t) => t
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| Error::invalid_parameter(format!("{what} must be an integer, got '{t}'."))),
+        Some(t) => t.parse::<i64>().map(Some).map_err(|_| {
+            Error::invalid_parameter(format!("{what} must be an integer, got '{t}'."))
+        }),
     }
 }
 
@@ -263,7 +293,9 @@ fn check_string_constraints(c: &StringConstraints) -> Result<()> {
     if let (Some(min), Some(max)) = (min, max)
         && min > max
     {
-        return Err(Error::invalid_parameter("MinLength must not be greater than MaxLength."));
+        return Err(Error::invalid_parameter(
+            "MinLength must not be greater than MaxLength.",
+        ));
     }
     Ok(())
 }
@@ -274,14 +306,18 @@ fn check_number_constraints(c: &NumberConstraints) -> Result<()> {
     if let (Some(min), Some(max)) = (min, max)
         && min > max
     {
-        return Err(Error::invalid_parameter("MinValue must not be greater than MaxValue."));
+        return Err(Error::invalid_parameter(
+            "MinValue must not be greater than MaxValue.",
+        ));
     }
     Ok(())
 }
 
 /// Why an attribute value was refused, in Cognito's wording after the attribute name.
 fn schema_error(name: &str, reason: &str) -> Error {
-    Error::invalid_parameter(format!("Attributes did not conform to the schema: {name}: {reason}"))
+    Error::invalid_parameter(format!(
+        "Attributes did not conform to the schema: {name}: {reason}"
+    ))
 }
 
 /// Who is writing an attribute: admins may write developer-only attributes, users may not.
@@ -292,18 +328,34 @@ pub enum Writer {
 }
 
 /// Checks one attribute value against the schema before it is stored.
-pub fn check_attribute(schema: &[SchemaAttribute], name: &str, value: &str, writer: Writer) -> Result<()> {
+pub fn check_attribute(
+    schema: &[SchemaAttribute],
+    name: &str,
+    value: &str,
+    writer: Writer,
+) -> Result<()> {
     if SYSTEM_ATTRIBUTES.contains(&name) {
-        return Err(Error::invalid_parameter(format!("Cannot modify the non-mutable attribute {name}")));
+        return Err(Error::invalid_parameter(format!(
+            "Cannot modify the non-mutable attribute {name}"
+        )));
     }
     let Some(attr) = schema.iter().find(|a| a.name == name) else {
-        return Err(schema_error(name, "Attribute does not exist in the schema."));
+        return Err(schema_error(
+            name,
+            "Attribute does not exist in the schema.",
+        ));
     };
     if attr.developer_only && writer == Writer::User {
-        return Err(schema_error(name, "Attribute does not exist in the schema."));
+        return Err(schema_error(
+            name,
+            "Attribute does not exist in the schema.",
+        ));
     }
     if value.chars().count() > MAX_ATTRIBUTE_LENGTH {
-        return Err(schema_error(name, "String must be no longer than 2048 characters"));
+        return Err(schema_error(
+            name,
+            "String must be no longer than 2048 characters",
+        ));
     }
     match attr.data_type {
         AttributeDataType::Boolean => {
@@ -316,8 +368,12 @@ pub fn check_attribute(schema: &[SchemaAttribute], name: &str, value: &str, writ
         AttributeDataType::DateTime => {}
     }
     match name {
-        "email" if !is_valid_email(value) => Err(Error::invalid_parameter("Invalid email address format.")),
-        "phone_number" if !is_valid_phone(value) => Err(Error::invalid_parameter("Invalid phone number format.")),
+        "email" if !is_valid_email(value) => {
+            Err(Error::invalid_parameter("Invalid email address format."))
+        }
+        "phone_number" if !is_valid_phone(value) => {
+            Err(Error::invalid_parameter("Invalid phone number format."))
+        }
         "birthdate" if !is_valid_birthdate(value) => {
             Err(schema_error(name, "Value must be in YYYY-MM-DD format"))
         }
@@ -326,7 +382,9 @@ pub fn check_attribute(schema: &[SchemaAttribute], name: &str, value: &str, writ
 }
 
 fn check_string_value(attr: &SchemaAttribute, value: &str) -> Result<()> {
-    let Some(c) = &attr.string_constraints else { return Ok(()) };
+    let Some(c) = &attr.string_constraints else {
+        return Ok(());
+    };
     let len = value.chars().count() as i64;
     let min = c.min_length.as_deref().and_then(|m| m.parse::<i64>().ok());
     let max = c.max_length.as_deref().and_then(|m| m.parse::<i64>().ok());
@@ -334,12 +392,18 @@ fn check_string_value(attr: &SchemaAttribute, value: &str) -> Result<()> {
         && len < min
         && !(value.is_empty() && min == 0)
     {
-        return Err(schema_error(&attr.name, &format!("String must be no shorter than {min} characters")));
+        return Err(schema_error(
+            &attr.name,
+            &format!("String must be no shorter than {min} characters"),
+        ));
     }
     if let Some(max) = max
         && len > max
     {
-        return Err(schema_error(&attr.name, &format!("String must be no longer than {max} characters")));
+        return Err(schema_error(
+            &attr.name,
+            &format!("String must be no longer than {max} characters"),
+        ));
     }
     Ok(())
 }
@@ -348,23 +412,33 @@ fn check_number_value(attr: &SchemaAttribute, value: &str) -> Result<()> {
     let Ok(number) = value.parse::<i64>() else {
         return Err(schema_error(&attr.name, "Number must be a valid integer"));
     };
-    let Some(c) = &attr.number_constraints else { return Ok(()) };
+    let Some(c) = &attr.number_constraints else {
+        return Ok(());
+    };
     if let Some(min) = c.min_value.as_deref().and_then(|m| m.parse::<i64>().ok())
         && number < min
     {
-        return Err(schema_error(&attr.name, &format!("Number must be no less than {min}")));
+        return Err(schema_error(
+            &attr.name,
+            &format!("Number must be no less than {min}"),
+        ));
     }
     if let Some(max) = c.max_value.as_deref().and_then(|m| m.parse::<i64>().ok())
         && number > max
     {
-        return Err(schema_error(&attr.name, &format!("Number must be no greater than {max}")));
+        return Err(schema_error(
+            &attr.name,
+            &format!("Number must be no greater than {max}"),
+        ));
     }
     Ok(())
 }
 
 /// A deliberately simple check: one `@`, something on both sides, no spaces.
 pub fn is_valid_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else { return false };
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !domain.is_empty()
         && !domain.contains('@')
@@ -375,7 +449,9 @@ pub fn is_valid_email(value: &str) -> bool {
 
 /// E.164: a `+`, then 2 to 15 digits (country code and number).
 pub fn is_valid_phone(value: &str) -> bool {
-    let Some(digits) = value.strip_prefix('+') else { return false };
+    let Some(digits) = value.strip_prefix('+') else {
+        return false;
+    };
     (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -384,7 +460,10 @@ fn is_valid_birthdate(value: &str) -> bool {
     bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -392,7 +471,10 @@ mod tests {
     use super::*;
 
     fn custom(name: &str) -> SchemaAttributeInput {
-        SchemaAttributeInput { name: name.to_owned(), ..Default::default() }
+        SchemaAttributeInput {
+            name: name.to_owned(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -409,15 +491,24 @@ mod tests {
         add_custom_attributes(&mut schema, &[custom("tier")]).unwrap();
         assert!(schema.iter().any(|a| a.name == "custom:tier"));
         let err = add_custom_attributes(&mut schema, &[custom("custom:tier")]).unwrap_err();
-        assert_eq!(err.message, "Existing attribute already has name custom:tier.");
+        assert_eq!(
+            err.message,
+            "Existing attribute already has name custom:tier."
+        );
     }
 
     #[test]
     fn required_custom_attributes_are_refused() {
         let mut schema = standard_schema();
-        let input = SchemaAttributeInput { required: Some(true), ..custom("x") };
+        let input = SchemaAttributeInput {
+            required: Some(true),
+            ..custom("x")
+        };
         let err = add_custom_attributes(&mut schema, &[input]).unwrap_err();
-        assert_eq!(err.message, "Required custom attributes are not supported currently.");
+        assert_eq!(
+            err.message,
+            "Required custom attributes are not supported currently."
+        );
     }
 
     #[test]
@@ -425,21 +516,35 @@ mod tests {
         let mut schema = standard_schema();
         let input = SchemaAttributeInput {
             data_type: Some(AttributeDataType::Number),
-            number_constraints: Some(NumberConstraints { min_value: Some("1".into()), max_value: Some("9".into()) }),
+            number_constraints: Some(NumberConstraints {
+                min_value: Some("1".into()),
+                max_value: Some("9".into()),
+            }),
             ..custom("level")
         };
         add_custom_attributes(&mut schema, &[input]).unwrap();
-        let check = |name: &str, value: &str| check_attribute(&schema, name, value, Writer::Admin).map_err(|e| e.message);
+        let check = |name: &str, value: &str| {
+            check_attribute(&schema, name, value, Writer::Admin).map_err(|e| e.message)
+        };
         assert_eq!(check("custom:level", "5"), Ok(()));
         assert_eq!(
             check("custom:level", "10"),
             Err("Attributes did not conform to the schema: custom:level: Number must be no greater than 9".into())
         );
-        assert_eq!(check("email", "not-an-email"), Err("Invalid email address format.".into()));
-        assert_eq!(check("phone_number", "555-1234"), Err("Invalid phone number format.".into()));
+        assert_eq!(
+            check("email", "not-an-email"),
+            Err("Invalid email address format.".into())
+        );
+        assert_eq!(
+            check("phone_number", "555-1234"),
+            Err("Invalid phone number format.".into())
+        );
         assert_eq!(check("email_verified", "yes"), Err("Attributes did not conform to the schema: email_verified: Value must be either true or false".into()));
         assert_eq!(check("custom:nope", "x"), Err("Attributes did not conform to the schema: custom:nope: Attribute does not exist in the schema.".into()));
-        assert_eq!(check("sub", "x"), Err("Cannot modify the non-mutable attribute sub".into()));
+        assert_eq!(
+            check("sub", "x"),
+            Err("Cannot modify the non-mutable attribute sub".into())
+        );
         assert_eq!(check("birthdate", "1990-01-02"), Ok(()));
     }
 }

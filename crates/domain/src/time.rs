@@ -63,7 +63,8 @@ impl ManualClock {
     }
 
     pub fn advance_secs(&self, secs: i64) {
-        self.0.fetch_add(secs * 1000, std::sync::atomic::Ordering::SeqCst);
+        self.0
+            .fetch_add(secs * 1000, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn set(&self, at: Timestamp) {

@@ -37,6 +37,10 @@ pub struct User {
     pub preferred_mfa: Option<String>,
     #[serde(default)]
     pub mfa_methods: Vec<String>,
+    /// New email or phone values waiting for verification before they replace the old ones
+    /// (the pool's AttributesRequireVerificationBeforeUpdate).
+    #[serde(default)]
+    pub pending_attributes: BTreeMap<String, String>,
 }
 
 /// A password stored as Cognito's clients need it: the SRP salt and verifier, sealed.
@@ -64,14 +68,19 @@ impl User {
         self.attribute(&format!("{attribute}_verified")) == Some("true")
     }
 
-    fn set_verified(&mut self, attribute: &str, verified: bool) {
-        self.attributes.insert(format!("{attribute}_verified"), verified.to_string());
+    pub(crate) fn set_verified(&mut self, attribute: &str, verified: bool) {
+        self.attributes
+            .insert(format!("{attribute}_verified"), verified.to_string());
     }
 }
 
 /// The key a username is unique and found by: lowercased in case-insensitive pools.
 pub fn username_key(pool: &UserPool, username: &str) -> String {
-    if pool.sign_in.is_case_sensitive() { username.to_owned() } else { username.to_lowercase() }
+    if pool.sign_in.is_case_sensitive() {
+        username.to_owned()
+    } else {
+        username.to_lowercase()
+    }
 }
 
 fn alias_key(pool: &UserPool, attribute: &str, value: &str) -> String {
@@ -89,7 +98,9 @@ fn sign_in_aliases(pool: &UserPool, user: &User) -> Vec<String> {
     }
     for attr in &pool.sign_in.alias_attributes {
         let name = attr.as_str();
-        let Some(value) = user.attribute(name) else { continue };
+        let Some(value) = user.attribute(name) else {
+            continue;
+        };
         if *attr == AliasAttribute::PreferredUsername || user.is_verified(name) {
             aliases.push(alias_key(pool, name, value));
         }
@@ -100,8 +111,14 @@ fn sign_in_aliases(pool: &UserPool, user: &User) -> Vec<String> {
 fn search_keys(pool: &UserPool, user: &User) -> Vec<(String, String)> {
     let mut keys = vec![
         ("username".to_owned(), user.username.clone()),
-        ("cognito:user_status".to_owned(), user.status.as_str().to_lowercase()),
-        ("status".to_owned(), if user.enabled { "Enabled" } else { "Disabled" }.to_owned()),
+        (
+            "cognito:user_status".to_owned(),
+            user.status.as_str().to_lowercase(),
+        ),
+        (
+            "status".to_owned(),
+            if user.enabled { "Enabled" } else { "Disabled" }.to_owned(),
+        ),
     ];
     for name in filter::SEARCHABLE {
         if let Some(value) = user.attribute(name) {
@@ -158,12 +175,21 @@ impl Domain {
         }
         for attribute in self.alias_candidates(pool, name) {
             let key = alias_key(pool, attribute, name);
-            if let Some(user) = self.store.get_user_by_alias(&pool.id, &key).await.map_err(Error::from)? {
+            if let Some(user) = self
+                .store
+                .get_user_by_alias(&pool.id, &key)
+                .await
+                .map_err(Error::from)?
+            {
                 return Ok(Some(user));
             }
         }
         if uuid::Uuid::parse_str(name).is_ok() {
-            return self.store.get_user_by_sub(&pool.id, name).await.map_err(Error::from);
+            return self
+                .store
+                .get_user_by_sub(&pool.id, name)
+                .await
+                .map_err(Error::from);
         }
         Ok(None)
     }
@@ -172,8 +198,15 @@ impl Domain {
     fn alias_candidates(&self, pool: &UserPool, name: &str) -> Vec<&'static str> {
         let mut kinds: Vec<&'static str> = Vec::new();
         let configured = |attr: &str| {
-            pool.sign_in.username_attributes.iter().any(|a| a.as_str() == attr)
-                || pool.sign_in.alias_attributes.iter().any(|a| a.as_str() == attr)
+            pool.sign_in
+                .username_attributes
+                .iter()
+                .any(|a| a.as_str() == attr)
+                || pool
+                    .sign_in
+                    .alias_attributes
+                    .iter()
+                    .any(|a| a.as_str() == attr)
         };
         if schema::is_valid_email(name) && configured("email") {
             kinds.push("email");
@@ -190,7 +223,9 @@ impl Domain {
     /// The user, or UserNotFoundException.
     pub async fn existing_user(&self, pool_id: &str, name: &str) -> Result<User> {
         let pool = self.user_pool(pool_id).await?;
-        self.find_user(&pool, name).await?.ok_or_else(Error::user_not_found)
+        self.find_user(&pool, name)
+            .await?
+            .ok_or_else(Error::user_not_found)
     }
 
     /// AdminGetUser.
@@ -200,7 +235,11 @@ impl Domain {
 
     /// AdminCreateUser: a user in FORCE_CHANGE_PASSWORD with a temporary password, invited
     /// by email or SMS unless the invitation is suppressed.
-    pub async fn admin_create_user(&self, pool_id: &str, input: AdminCreateUserInput) -> Result<User> {
+    pub async fn admin_create_user(
+        &self,
+        pool_id: &str,
+        input: AdminCreateUserInput,
+    ) -> Result<User> {
         let pool = self.user_pool(pool_id).await?;
         if input.message_action == Some(MessageAction::Resend) {
             return self.resend_invitation(&pool, input).await;
@@ -227,26 +266,51 @@ impl Domain {
             mfa_options: Vec::new(),
             preferred_mfa: None,
             mfa_methods: Vec::new(),
+            pending_attributes: BTreeMap::new(),
         };
-        self.insert_user(&pool, &user, input.force_alias_creation, CreatedBy::Admin).await?;
+        self.insert_user(&pool, &user, input.force_alias_creation, CreatedBy::Admin)
+            .await?;
         if input.message_action != Some(MessageAction::Suppress) {
-            self.send_invitation(&pool, &user, &temporary, input.desired_delivery_mediums.as_deref()).await?;
+            self.send_invitation(
+                &pool,
+                &user,
+                &temporary,
+                input.desired_delivery_mediums.as_deref(),
+            )
+            .await?;
         }
         Ok(user)
     }
 
-    async fn resend_invitation(&self, pool: &UserPool, input: AdminCreateUserInput) -> Result<User> {
-        let mut user = self.find_user(pool, &input.username).await?.ok_or_else(Error::user_not_found)?;
+    async fn resend_invitation(
+        &self,
+        pool: &UserPool,
+        input: AdminCreateUserInput,
+    ) -> Result<User> {
+        let mut user = self
+            .find_user(pool, &input.username)
+            .await?
+            .ok_or_else(Error::user_not_found)?;
         if user.status != UserStatus::ForceChangePassword {
             return Err(Error::new(
                 ErrorKind::UnsupportedUserState,
-                format!("Resend not possible. {} status is not FORCE_CHANGE_PASSWORD", input.username),
+                format!(
+                    "Resend not possible. {} status is not FORCE_CHANGE_PASSWORD",
+                    input.username
+                ),
             ));
         }
         let temporary = self.temporary_password(pool, input.temporary_password.as_deref())?;
-        user.password = Some(self.seal_password(pool, &user.sub, &user.username, &temporary, true)?);
+        user.password =
+            Some(self.seal_password(pool, &user.sub, &user.username, &temporary, true)?);
         self.save_user(pool, &mut user).await?;
-        self.send_invitation(pool, &user, &temporary, input.desired_delivery_mediums.as_deref()).await?;
+        self.send_invitation(
+            pool,
+            &user,
+            &temporary,
+            input.desired_delivery_mediums.as_deref(),
+        )
+        .await?;
         Ok(user)
     }
 
@@ -256,13 +320,16 @@ impl Domain {
                 crate::password::check_policy(&pool.settings.password_policy, password)?;
                 Ok(password.to_owned())
             }
-            None => Ok(crate::password::generate_temporary(&pool.settings.password_policy, self.random())),
+            None => Ok(crate::password::generate_temporary(
+                &pool.settings.password_policy,
+                self.random(),
+            )),
         }
     }
 
     /// Checks the requested username against the pool's sign-in rules. Returns `None` when the
     /// username will be the new user's `sub` (email or phone is the username).
-    fn username_for_new_user(
+    pub(crate) fn username_for_new_user(
         &self,
         pool: &UserPool,
         requested: &str,
@@ -271,16 +338,22 @@ impl Domain {
         let username_attributes = &pool.sign_in.username_attributes;
         if !username_attributes.is_empty() {
             let allows = |a: UsernameAttribute| username_attributes.contains(&a);
-            let attribute = if allows(UsernameAttribute::Email) && schema::is_valid_email(requested) {
+            let attribute = if allows(UsernameAttribute::Email) && schema::is_valid_email(requested)
+            {
                 "email"
             } else if allows(UsernameAttribute::PhoneNumber) && schema::is_valid_phone(requested) {
                 "phone_number"
             } else {
-                return Err(Error::invalid_parameter(match (allows(UsernameAttribute::Email), allows(UsernameAttribute::PhoneNumber)) {
-                    (true, true) => "Username should be either an email or a phone number.",
-                    (true, false) => "Username should be an email.",
-                    _ => "Username should be a phone number.",
-                }));
+                return Err(Error::invalid_parameter(
+                    match (
+                        allows(UsernameAttribute::Email),
+                        allows(UsernameAttribute::PhoneNumber),
+                    ) {
+                        (true, true) => "Username should be either an email or a phone number.",
+                        (true, false) => "Username should be an email.",
+                        _ => "Username should be a phone number.",
+                    },
+                ));
             };
             if let Some(given) = attributes.get(attribute)
                 && given != requested
@@ -307,13 +380,37 @@ impl Domain {
     }
 
     /// Inserts a new user; with `force_alias`, an alias held by another user moves to this one.
-    pub(crate) async fn insert_user(&self, pool: &UserPool, user: &User, force_alias: bool, by: CreatedBy) -> Result<()> {
-        let write = UserWrite { user: user.clone(), keys: user_keys(pool, user), expected_version: None };
+    pub(crate) async fn insert_user(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        force_alias: bool,
+        by: CreatedBy,
+    ) -> Result<()> {
+        self.write_user(pool, user, None, force_alias, by).await
+    }
+
+    async fn write_user(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        expected_version: Option<i64>,
+        force_alias: bool,
+        by: CreatedBy,
+    ) -> Result<()> {
+        let write = UserWrite {
+            user: user.clone(),
+            keys: user_keys(pool, user),
+            expected_version,
+        };
         match self.store.save_users(std::slice::from_ref(&write)).await {
             Ok(()) => Ok(()),
             Err(StoreError::Conflict(Conflict::Alias(key))) if force_alias => {
                 let displaced = self.displace_alias(pool, &key).await?;
-                self.store.save_users(&[displaced, write]).await.map_err(|e| conflict_error(pool, e, by))
+                self.store
+                    .save_users(&[displaced, write])
+                    .await
+                    .map_err(|e| conflict_error(pool, e, by))
             }
             Err(e) => Err(conflict_error(pool, e, by)),
         }
@@ -326,7 +423,12 @@ impl Domain {
             .get_user_by_alias(&pool.id, key)
             .await
             .map_err(Error::from)?
-            .ok_or_else(|| Error::new(ErrorKind::ConcurrentModification, "The alias changed while it was being moved. Retry the operation."))?;
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::ConcurrentModification,
+                    "The alias changed while it was being moved. Retry the operation.",
+                )
+            })?;
         let attribute = key.split_once(':').map_or(key, |(a, _)| a);
         let mut moved = holder.clone();
         if attribute == "preferred_username" {
@@ -336,19 +438,30 @@ impl Domain {
         }
         moved.version += 1;
         moved.modified = self.now();
-        Ok(UserWrite { keys: user_keys(pool, &moved), user: moved, expected_version: Some(holder.version) })
+        Ok(UserWrite {
+            keys: user_keys(pool, &moved),
+            user: moved,
+            expected_version: Some(holder.version),
+        })
     }
 
     /// Writes a changed user, bumping its version; conflicts become Cognito's errors.
     pub(crate) async fn save_user(&self, pool: &UserPool, user: &mut User) -> Result<()> {
+        self.save_user_with(pool, user, false).await
+    }
+
+    /// Like `save_user`; with `force_alias`, an alias this change activates moves from its holder.
+    pub(crate) async fn save_user_with(
+        &self,
+        pool: &UserPool,
+        user: &mut User,
+        force_alias: bool,
+    ) -> Result<()> {
         let expected = user.version;
         user.version += 1;
         user.modified = self.now();
-        let write = UserWrite { user: user.clone(), keys: user_keys(pool, user), expected_version: Some(expected) };
-        self.store
-            .save_users(std::slice::from_ref(&write))
+        self.write_user(pool, user, Some(expected), force_alias, CreatedBy::Admin)
             .await
-            .map_err(|e| conflict_error(pool, e, CreatedBy::Admin))
     }
 
     async fn send_invitation(
@@ -365,16 +478,29 @@ impl Domain {
             let (destination, subject, template) = match medium {
                 DeliveryMedium::Email => (
                     user.attribute("email"),
-                    Some(config.invite_email_subject.as_deref().unwrap_or(messages::DEFAULT_INVITE_SUBJECT)),
-                    config.invite_email_message.as_deref().unwrap_or(messages::DEFAULT_INVITE_MESSAGE),
+                    Some(
+                        config
+                            .invite_email_subject
+                            .as_deref()
+                            .unwrap_or(messages::DEFAULT_INVITE_SUBJECT),
+                    ),
+                    config
+                        .invite_email_message
+                        .as_deref()
+                        .unwrap_or(messages::DEFAULT_INVITE_MESSAGE),
                 ),
                 DeliveryMedium::Sms => (
                     user.attribute("phone_number"),
                     None,
-                    config.invite_sms_message.as_deref().unwrap_or(messages::DEFAULT_INVITE_MESSAGE),
+                    config
+                        .invite_sms_message
+                        .as_deref()
+                        .unwrap_or(messages::DEFAULT_INVITE_MESSAGE),
                 ),
             };
-            let Some(destination) = destination else { continue };
+            let Some(destination) = destination else {
+                continue;
+            };
             self.deliver(OutgoingMessage {
                 pool_id: pool.id.clone(),
                 username: user.username.clone(),
@@ -384,7 +510,11 @@ impl Domain {
                 subject: subject.map(str::to_owned),
                 body: messages::render(template, &display_name, temporary_password),
                 from: pool.settings.email_configuration.from.clone(),
-                reply_to: pool.settings.email_configuration.reply_to_email_address.clone(),
+                reply_to: pool
+                    .settings
+                    .email_configuration
+                    .reply_to_email_address
+                    .clone(),
                 code: Some(temporary_password.to_owned()),
             })
             .await?;
@@ -405,48 +535,92 @@ impl Domain {
     /// AdminDeleteUser.
     pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> Result<()> {
         let user = self.existing_user(pool_id, username).await?;
-        self.store.delete_user(pool_id, &user.sub).await.map_err(Error::from)?;
+        self.store
+            .delete_user(pool_id, &user.sub)
+            .await
+            .map_err(Error::from)?;
         Ok(())
     }
 
     /// AdminUpdateUserAttributes.
-    pub async fn admin_update_user_attributes(&self, pool_id: &str, username: &str, changes: &[(String, String)]) -> Result<()> {
+    pub async fn admin_update_user_attributes(
+        &self,
+        pool_id: &str,
+        username: &str,
+        changes: &[(String, String)],
+    ) -> Result<()> {
         let pool = self.user_pool(pool_id).await?;
-        let mut user = self.find_user(&pool, username).await?.ok_or_else(Error::user_not_found)?;
+        let mut user = self
+            .find_user(&pool, username)
+            .await?
+            .ok_or_else(Error::user_not_found)?;
         apply_attribute_changes(&pool, &mut user, changes, Writer::Admin)?;
         self.save_user(&pool, &mut user).await
     }
 
     /// AdminDeleteUserAttributes.
-    pub async fn admin_delete_user_attributes(&self, pool_id: &str, username: &str, names: &[String]) -> Result<()> {
+    pub async fn admin_delete_user_attributes(
+        &self,
+        pool_id: &str,
+        username: &str,
+        names: &[String],
+    ) -> Result<()> {
         let pool = self.user_pool(pool_id).await?;
-        let mut user = self.find_user(&pool, username).await?.ok_or_else(Error::user_not_found)?;
+        let mut user = self
+            .find_user(&pool, username)
+            .await?
+            .ok_or_else(Error::user_not_found)?;
         delete_attributes(&pool, &mut user, names)?;
         self.save_user(&pool, &mut user).await
     }
 
     /// AdminEnableUser / AdminDisableUser.
-    pub async fn admin_set_user_enabled(&self, pool_id: &str, username: &str, enabled: bool) -> Result<()> {
+    pub async fn admin_set_user_enabled(
+        &self,
+        pool_id: &str,
+        username: &str,
+        enabled: bool,
+    ) -> Result<()> {
         let pool = self.user_pool(pool_id).await?;
-        let mut user = self.find_user(&pool, username).await?.ok_or_else(Error::user_not_found)?;
+        let mut user = self
+            .find_user(&pool, username)
+            .await?
+            .ok_or_else(Error::user_not_found)?;
         user.enabled = enabled;
         self.save_user(&pool, &mut user).await
     }
 
     /// AdminSetUserPassword: permanent → CONFIRMED; otherwise a temporary password.
-    pub async fn admin_set_user_password(&self, pool_id: &str, username: &str, password: &str, permanent: bool) -> Result<()> {
+    pub async fn admin_set_user_password(
+        &self,
+        pool_id: &str,
+        username: &str,
+        password: &str,
+        permanent: bool,
+    ) -> Result<()> {
         let pool = self.user_pool(pool_id).await?;
-        let mut user = self.find_user(&pool, username).await?.ok_or_else(Error::user_not_found)?;
+        let mut user = self
+            .find_user(&pool, username)
+            .await?
+            .ok_or_else(Error::user_not_found)?;
         crate::password::check_policy(&pool.settings.password_policy, password)?;
-        user.password = Some(self.seal_password(&pool, &user.sub, &user.username, password, !permanent)?);
-        user.status = if permanent { UserStatus::Confirmed } else { UserStatus::ForceChangePassword };
+        user.password =
+            Some(self.seal_password(&pool, &user.sub, &user.username, password, !permanent)?);
+        user.status = if permanent {
+            UserStatus::Confirmed
+        } else {
+            UserStatus::ForceChangePassword
+        };
         self.save_user(&pool, &mut user).await
     }
 
     /// AdminResetUserPassword: the user must reset with a code sent to a verified address.
     pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str) -> Result<()> {
         let pool = self.user_pool(pool_id).await?;
-        let mut user = self.find_user(&pool, username).await?.ok_or_else(Error::user_not_found)?;
+        let mut user = self
+            .find_user(&pool, username)
+            .await?
+            .ok_or_else(Error::user_not_found)?;
         let Some((medium, destination)) = crate::codes::recovery_destination(&pool, &user) else {
             return Err(Error::invalid_parameter(
                 "Cannot reset password for the user as there is no registered/verified email or phone_number",
@@ -454,14 +628,24 @@ impl Domain {
         };
         user.status = UserStatus::ResetRequired;
         self.save_user(&pool, &mut user).await?;
-        self.send_code(&pool, &user, crate::codes::CodePurpose::ResetPassword, medium, &destination).await?;
+        self.send_code(
+            &pool,
+            &user,
+            crate::codes::CodePurpose::ResetPassword,
+            medium,
+            &destination,
+        )
+        .await?;
         Ok(())
     }
 
     /// AdminConfirmSignUp.
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> Result<()> {
         let pool = self.user_pool(pool_id).await?;
-        let mut user = self.find_user(&pool, username).await?.ok_or_else(Error::user_not_found)?;
+        let mut user = self
+            .find_user(&pool, username)
+            .await?
+            .ok_or_else(Error::user_not_found)?;
         if user.status != UserStatus::Unconfirmed {
             return Err(Error::not_authorized(format!(
                 "User cannot be confirmed. Current status is {}",
@@ -473,7 +657,13 @@ impl Domain {
     }
 
     /// ListUsers.
-    pub async fn list_users(&self, pool_id: &str, filter: Option<&str>, limit: u32, next: Option<&str>) -> Result<Page<User>> {
+    pub async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&str>,
+        limit: u32,
+        next: Option<&str>,
+    ) -> Result<Page<User>> {
         let pool = self.user_pool(pool_id).await?;
         let mut filter = filter.map(filter::parse).transpose()?.flatten();
         if let Some(f) = &mut filter {
@@ -481,30 +671,62 @@ impl Domain {
         }
         let scope = format!("users:{pool_id}");
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;
-        let query = UserQuery { filter, after, limit: limit + 1 };
-        let mut users = self.store.list_users(pool_id, &query).await.map_err(Error::from)?;
-        let next = self.next_page(&mut users, limit, &scope, |u| username_key(&pool, &u.username))?;
+        let query = UserQuery {
+            filter,
+            after,
+            limit: limit + 1,
+        };
+        let mut users = self
+            .store
+            .list_users(pool_id, &query)
+            .await
+            .map_err(Error::from)?;
+        let next = self.next_page(&mut users, limit, &scope, |u| {
+            username_key(&pool, &u.username)
+        })?;
         Ok(Page { items: users, next })
     }
 
     /// Seals a new password as Cognito's SRP verifier for this user.
-    pub(crate) fn seal_password(&self, pool: &UserPool, sub: &str, username: &str, password: &str, temporary: bool) -> Result<PasswordRecord> {
+    pub(crate) fn seal_password(
+        &self,
+        pool: &UserPool,
+        sub: &str,
+        username: &str,
+        password: &str,
+        temporary: bool,
+    ) -> Result<PasswordRecord> {
         let mut salt = [0u8; 16];
         self.random().fill(&mut salt);
-        let verifier = cognate_crypto::srp::verifier(pool.srp_pool_name(), username, password, &salt);
+        let verifier =
+            cognate_crypto::srp::verifier(pool.srp_pool_name(), username, password, &salt);
         let now = self.now();
-        let validity_days = i64::from(pool.settings.password_policy.temporary_password_validity_days);
+        let validity_days = i64::from(
+            pool.settings
+                .password_policy
+                .temporary_password_validity_days,
+        );
         Ok(PasswordRecord {
-            sealed: self.keys.seal_verifier(&password_purpose(&pool.id, sub), &verifier)?,
+            sealed: self
+                .keys
+                .seal_verifier(&password_purpose(&pool.id, sub), &verifier)?,
             set_at: now,
             temporary_until: temporary.then(|| now.plus_secs(validity_days * 86_400)),
         })
     }
 
     /// Opens a stored password back into its SRP verifier.
-    pub(crate) fn open_password(&self, pool: &UserPool, user: &User) -> Result<Option<cognate_crypto::srp::Verifier>> {
-        let Some(record) = &user.password else { return Ok(None) };
-        self.keys.open_verifier(&password_purpose(&pool.id, &user.sub), &record.sealed).map(Some)
+    pub(crate) fn open_password(
+        &self,
+        pool: &UserPool,
+        user: &User,
+    ) -> Result<Option<cognate_crypto::srp::Verifier>> {
+        let Some(record) = &user.password else {
+            return Ok(None);
+        };
+        self.keys
+            .open_verifier(&password_purpose(&pool.id, &user.sub), &record.sealed)
+            .map(Some)
     }
 }
 
@@ -522,7 +744,11 @@ fn normalise_filter(pool: &UserPool, filter: &mut crate::ports::SearchFilter) {
 }
 
 /// Checks and collects the attributes of a new user. Later duplicates win, as in Cognito.
-pub(crate) fn collect_attributes(pool: &UserPool, given: &[(String, String)], writer: Writer) -> Result<BTreeMap<String, String>> {
+pub(crate) fn collect_attributes(
+    pool: &UserPool,
+    given: &[(String, String)],
+    writer: Writer,
+) -> Result<BTreeMap<String, String>> {
     let mut attributes = BTreeMap::new();
     for (name, value) in given {
         schema::check_attribute(&pool.schema, name, value, writer)?;
@@ -533,47 +759,72 @@ pub(crate) fn collect_attributes(pool: &UserPool, given: &[(String, String)], wr
 
 /// Applies attribute updates: checks each value, refuses immutable ones, and resets the
 /// verified flag of a changed email or phone number unless the same call sets it.
-pub(crate) fn apply_attribute_changes(pool: &UserPool, user: &mut User, changes: &[(String, String)], writer: Writer) -> Result<()> {
+pub(crate) fn apply_attribute_changes(
+    pool: &UserPool,
+    user: &mut User,
+    changes: &[(String, String)],
+    writer: Writer,
+) -> Result<()> {
     for (name, value) in changes {
         schema::check_attribute(&pool.schema, name, value, writer)?;
         if let Some(attr) = pool.attribute(name)
             && !attr.mutable
             && user.attribute(name).is_some_and(|current| current != value)
         {
-            return Err(Error::invalid_parameter(format!("Cannot modify the non-mutable attribute {name}")));
+            return Err(Error::invalid_parameter(format!(
+                "Cannot modify the non-mutable attribute {name}"
+            )));
         }
     }
     let sets_flag = |flag: &str| changes.iter().any(|(n, _)| n == flag);
     for (name, value) in changes {
         let changed = user.attribute(name) != Some(value.as_str());
         user.attributes.insert(name.clone(), value.clone());
-        if changed && (name == "email" || name == "phone_number") && !sets_flag(&format!("{name}_verified")) {
+        if changed
+            && (name == "email" || name == "phone_number")
+            && !sets_flag(&format!("{name}_verified"))
+        {
             user.set_verified(name, false);
         }
     }
     Ok(())
 }
 
-fn delete_attributes(pool: &UserPool, user: &mut User, names: &[String]) -> Result<()> {
+pub(crate) fn delete_attributes(pool: &UserPool, user: &mut User, names: &[String]) -> Result<()> {
     for name in names {
         if schema::SYSTEM_ATTRIBUTES.contains(&name.as_str()) {
-            return Err(Error::invalid_parameter(format!("Cannot modify the non-mutable attribute {name}")));
+            return Err(Error::invalid_parameter(format!(
+                "Cannot modify the non-mutable attribute {name}"
+            )));
         }
         let Some(attr) = pool.attribute(name).or_else(|| {
-            (name == "email_verified" || name == "phone_number_verified").then(|| pool.attribute("email")).flatten()
+            (name == "email_verified" || name == "phone_number_verified")
+                .then(|| pool.attribute("email"))
+                .flatten()
         }) else {
             return Err(Error::invalid_parameter(format!(
                 "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
             )));
         };
         if attr.required && attr.name == *name {
-            return Err(Error::invalid_parameter(format!("Cannot delete the required attribute {name}")));
+            return Err(Error::invalid_parameter(format!(
+                "Cannot delete the required attribute {name}"
+            )));
         }
         if !attr.mutable {
-            return Err(Error::invalid_parameter(format!("Cannot modify the non-mutable attribute {name}")));
+            return Err(Error::invalid_parameter(format!(
+                "Cannot modify the non-mutable attribute {name}"
+            )));
         }
-        if pool.sign_in.username_attributes.iter().any(|a| a.as_str() == name) {
-            return Err(Error::invalid_parameter(format!("Cannot delete {name} because it is the username of the user")));
+        if pool
+            .sign_in
+            .username_attributes
+            .iter()
+            .any(|a| a.as_str() == name)
+        {
+            return Err(Error::invalid_parameter(format!(
+                "Cannot delete {name} because it is the username of the user"
+            )));
         }
     }
     for name in names {
@@ -598,7 +849,12 @@ fn conflict_error(pool: &UserPool, e: StoreError, by: CreatedBy) -> Error {
         StoreError::Conflict(Conflict::Alias(key)) => {
             let attribute = key.split_once(':').map_or(key.as_str(), |(a, _)| a);
             let message = format!("An account with the given {attribute} already exists.");
-            if pool.sign_in.username_attributes.iter().any(|a| a.as_str() == attribute) {
+            if pool
+                .sign_in
+                .username_attributes
+                .iter()
+                .any(|a| a.as_str() == attribute)
+            {
                 Error::new(ErrorKind::UsernameExists, message)
             } else {
                 Error::new(ErrorKind::AliasExists, message)

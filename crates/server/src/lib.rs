@@ -1,1 +1,154 @@
-//! cognate-server
+//! The `cognate` server: configuration, wiring of the store, the domain and the HTTP surface,
+//! and graceful shutdown. `main.rs` is the command line over this library; the integration
+//! tests use [`spawn`] to run a real server on `127.0.0.1:0`.
+
+pub mod config;
+pub mod outbound;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::Context;
+use cognate_api::AppState;
+use cognate_api::sigv4::SigV4Settings;
+use cognate_domain::time::{Clock, SystemClock};
+use cognate_domain::{Domain, DomainConfig, Keyring, Ports};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::config::{Config, KeySource};
+use crate::outbound::{Outbound, SmsWebhook, SmtpMailer};
+
+/// Builds the domain and the router from a configuration.
+pub async fn build(config: &Config) -> anyhow::Result<(axum::Router, Arc<Domain>)> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let store = cognate_store::connect(&config.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    let key = match &config.key_encryption_key {
+        KeySource::Given(key) => *key,
+        KeySource::File(path) => config::load_or_create_key(path)?,
+    };
+    let keys = Keyring::new(key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let sender = Outbound {
+        smtp: config.smtp.as_ref().map(SmtpMailer::new).transpose()?,
+        sms: config.sms.as_ref().map(SmsWebhook::new).transpose()?,
+        dev: config.dev,
+    };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let ports = Ports {
+        store,
+        sender: Arc::new(sender),
+        clock,
+        random: Arc::new(cognate_crypto::random::SystemRandom),
+    };
+    let domain = Arc::new(Domain::new(
+        ports,
+        keys,
+        DomainConfig {
+            region: config.region.clone(),
+            account_id: config.account_id.clone(),
+            public_url: config.public_url.clone(),
+            dev_outbox: config.dev,
+        },
+    ));
+    let access_keys: HashMap<String, String> = config
+        .access_keys
+        .iter()
+        .map(|k| (k.id.clone(), k.secret.clone()))
+        .collect();
+    let metrics = metrics_handle();
+    let state = AppState {
+        domain: domain.clone(),
+        sigv4: Arc::new(SigV4Settings {
+            service: "cognito-idp".to_owned(),
+            regions: vec![config.region.clone()],
+            max_skew: std::time::Duration::from_secs(15 * 60),
+            dev_mode: config.dev,
+        }),
+        access_keys: Arc::new(access_keys),
+        max_body_bytes: config.max_body_bytes,
+        metrics: metrics
+            .map(|handle| Arc::new(move || handle.render()) as cognate_api::MetricsRenderer),
+        dev: config.dev,
+    };
+    Ok((cognate_api::router(state), domain))
+}
+
+/// The process-wide Prometheus recorder. The `metrics` facade allows one recorder per
+/// process, so it is installed once and shared by every server in the process (tests run many).
+fn metrics_handle() -> Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok().map(|()| handle)
+        })
+        .clone()
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed")
+}
+
+/// A server running in the background, for tests and embedding.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub domain: Arc<Domain>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await.context("server task panicked")?
+    }
+}
+
+/// Binds `config.listen` (use port 0 for a free port) and serves in the background.
+pub async fn spawn(mut config: Config) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    if config.public_url.ends_with(":0") {
+        config.public_url = format!("http://{addr}");
+    }
+    let (router, domain) = build(&config).await?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, router, async move {
+        let _ = rx.await;
+    }));
+    Ok(RunningServer {
+        addr,
+        domain,
+        shutdown: Some(tx),
+        task,
+    })
+}

@@ -28,16 +28,27 @@ const DIGIT: &str = "0-9";
 
 /// Unicode general categories, which Java's and `regex`'s `\p{..}` agree on.
 const CATEGORIES: &[&str] = &[
-    "L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Ps", "Pe", "Pi",
-    "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C", "Cc", "Cf", "Cs", "Co", "Cn",
+    "L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc",
+    "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C",
+    "Cc", "Cf", "Cs", "Co", "Cn",
 ];
 
 /// Returns the anchored Rust regex equivalent to the Java `pattern` under `String.matches`.
 pub fn translate(pattern: &str) -> Result<String, String> {
-    let source = SUBSTITUTES.iter().find(|(java, _)| *java == pattern).map_or(pattern, |(_, substitute)| substitute);
-    let body = Translator { chars: source.chars().collect(), pos: 0, out: String::new(), dot_all: false }
-        .run()
-        .map_err(|e| format!("pattern {pattern:?}: {e}; add an equivalent to SUBSTITUTES in build/java_regex.rs"))?;
+    let source = SUBSTITUTES
+        .iter()
+        .find(|(java, _)| *java == pattern)
+        .map_or(pattern, |(_, substitute)| substitute);
+    let body = Translator {
+        chars: source.chars().collect(),
+        pos: 0,
+        out: String::new(),
+        dot_all: false,
+    }
+    .run()
+    .map_err(|e| {
+        format!("pattern {pattern:?}: {e}; add an equivalent to SUBSTITUTES in build/java_regex.rs")
+    })?;
     Ok(format!("^(?:{body})$"))
 }
 
@@ -83,7 +94,7 @@ impl Translator {
             match c {
                 '\\' => self.escape_outside()?,
                 '[' => self.class()?,
-                '.' if self.dot_all => self.out.push_str(r"[\s\S]"),
+                '.' if self.dot_all => self.out.push_str("(?s:.)"),
                 '.' => self.out.push_str(r"[^\n\r\x{85}\x{2028}\x{2029}]"),
                 '(' => self.group()?,
                 '*' | '+' | '?' => {
@@ -176,7 +187,11 @@ impl Translator {
                 ch => name.push(ch),
             }
         }
-        if CATEGORIES.contains(&name.as_str()) { Ok(format!("\\{c}{{{name}}}")) } else { Err(format!("property {name:?}")) }
+        if CATEGORIES.contains(&name.as_str()) {
+            Ok(format!("\\{c}{{{name}}}"))
+        } else {
+            Err(format!("property {name:?}"))
+        }
     }
 
     /// An escape that stands for one character, rendered as `regex` syntax for that character.
@@ -253,7 +268,11 @@ impl Translator {
                         self.out.push('\\');
                     }
                     self.out.push(c);
-                    if c == '-' || prev == Prev::Dash { Prev::Done } else { Prev::Char }
+                    if c == '-' || prev == Prev::Dash {
+                        Prev::Done
+                    } else {
+                        Prev::Char
+                    }
                 }
             };
         }
@@ -261,12 +280,13 @@ impl Translator {
 
     fn escape_inside(&mut self, prev: Prev) -> Result<Prev, String> {
         let c = self.next()?;
+        // Class escapes become nested classes, so their ranges cannot run into a neighbouring `-` or character.
         let set = match c {
-            'w' => Some(WORD.to_owned()),
+            'w' => Some(format!("[{WORD}]")),
             'W' => Some(format!("[^{WORD}]")),
-            'd' => Some(DIGIT.to_owned()),
+            'd' => Some(format!("[{DIGIT}]")),
             'D' => Some(format!("[^{DIGIT}]")),
-            's' => Some(SPACE.to_owned()),
+            's' => Some(format!("[{SPACE}]")),
             'S' => Some(format!("[^{SPACE}]")),
             'p' | 'P' => Some(self.property(c)?),
             _ => None,
@@ -280,6 +300,10 @@ impl Translator {
         }
         let text = self.char_escape(c)?;
         self.out.push_str(&text);
-        Ok(if prev == Prev::Dash { Prev::Done } else { Prev::Char })
+        Ok(if prev == Prev::Dash {
+            Prev::Done
+        } else {
+            Prev::Char
+        })
     }
 }

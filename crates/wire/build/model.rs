@@ -40,7 +40,8 @@ pub struct Operation {
 impl Operation {
     /// Unsigned operations say so in one of two ways depending on the model's vintage.
     pub fn requires_sigv4(&self) -> bool {
-        self.authtype.as_deref() != Some("none") && !self.auth.iter().any(|a| a == "smithy.api#noAuth")
+        self.authtype.as_deref() != Some("none")
+            && !self.auth.iter().any(|a| a == "smithy.api#noAuth")
     }
 }
 
@@ -92,10 +93,6 @@ impl<T> Default for Ordered<T> {
 }
 
 impl<T> Ordered<T> {
-    pub fn get(&self, name: &str) -> Option<&T> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v))
     }

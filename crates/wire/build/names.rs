@@ -2,10 +2,11 @@
 
 /// Rust keywords a member name could collide with once snake-cased (`Type` becomes `r#type`).
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
-    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
-    "move", "mut", "override", "priv", "pub", "ref", "return", "static", "struct", "super", "trait", "true", "try",
-    "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe",
+    "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Splits a PascalCase or camelCase name into words: `KMSKeyID` is `KMS Key ID`, `CallbackURLs` is `Callback URLs`,
@@ -29,7 +30,9 @@ pub fn words(name: &str) -> Vec<String> {
                 // `aB` and `3B` start a word; inside an acronym, the last capital starts the next word (`KMSKey`).
                 p.is_ascii_lowercase()
                     || p.is_ascii_digit()
-                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()) && !plural_s(next, after))
+                    || (p.is_ascii_uppercase()
+                        && next.is_some_and(|n| n.is_ascii_lowercase())
+                        && !plural_s(next, after))
             }
             _ => false,
         };
@@ -51,13 +54,25 @@ fn plural_s(next: Option<char>, after: Option<char>) -> bool {
 
 /// `UserPoolId` becomes `user_pool_id`; keywords become raw identifiers.
 pub fn snake(name: &str) -> String {
-    let snake = words(name).iter().map(|w| w.to_ascii_lowercase()).collect::<Vec<_>>().join("_");
-    if KEYWORDS.contains(&snake.as_str()) { format!("r#{snake}") } else { snake }
+    let snake = words(name)
+        .iter()
+        .map(|w| w.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join("_");
+    if KEYWORDS.contains(&snake.as_str()) {
+        format!("r#{snake}")
+    } else {
+        snake
+    }
 }
 
 /// `UserPoolIdType` becomes `USER_POOL_ID_TYPE`, for statics.
 pub fn upper_snake(name: &str) -> String {
-    words(name).iter().map(|w| w.to_ascii_uppercase()).collect::<Vec<_>>().join("_")
+    words(name)
+        .iter()
+        .map(|w| w.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Coral paths use the member name with only its first character lowercased: `MFAOptions` is `mFAOptions`.
@@ -76,16 +91,28 @@ pub fn lower_first(name: &str) -> String {
 /// Collisions (with another value or with the catch-all `Unknown`) are resolved by the caller with [`dedupe`].
 pub fn variant(value: &str) -> String {
     let mut out = String::new();
-    for part in value.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
-        if out.ends_with(|c: char| c.is_ascii_digit()) && part.starts_with(|c: char| c.is_ascii_digit()) {
+    for part in value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+    {
+        if out.ends_with(|c: char| c.is_ascii_digit())
+            && part.starts_with(|c: char| c.is_ascii_digit())
+        {
             out.push('_');
         }
-        let single_case = !(part.contains(|c: char| c.is_ascii_uppercase()) && part.contains(|c: char| c.is_ascii_lowercase()));
+        let single_case = !(part.contains(|c: char| c.is_ascii_uppercase())
+            && part.contains(|c: char| c.is_ascii_lowercase()));
         let mut chars = part.chars();
         if let Some(first) = chars.next() {
             out.push(first.to_ascii_uppercase());
             // `SMS` becomes `Sms`, while an already camel-cased `SignInWithApple` keeps its humps.
-            out.extend(chars.map(|c| if single_case { c.to_ascii_lowercase() } else { c }));
+            out.extend(chars.map(|c| {
+                if single_case {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                }
+            }));
         }
     }
     if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {

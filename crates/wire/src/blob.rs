@@ -42,7 +42,10 @@ impl<'de> Deserialize<'de> for Blob {
             }
 
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Blob, E> {
-                STANDARD.decode(value).map(Blob).map_err(|e| E::custom(format_args!("invalid base64: {e}")))
+                STANDARD
+                    .decode(value)
+                    .map(Blob)
+                    .map_err(|e| E::custom(format_args!("invalid base64: {e}")))
             }
         }
 

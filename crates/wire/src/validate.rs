@@ -1,6 +1,6 @@
 //! Model-driven validation with Amazon's (Coral) message wording.
 //!
-//! Generated code implements [`Validate`] for every structure by calling [`member`] once per member with a static rule taken from the model.
+//! Generated code implements [`Validate`] for every structure by calling `member` once per member with a static rule taken from the model.
 //! Everything else here is shared machinery: the rules, the Java-compatible checks, and how each violation is worded.
 //!
 //! Wording follows what Cognito answers, for example `Value 'x' at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w-]+_[0-9a-zA-Z]+`.
@@ -31,7 +31,11 @@ pub trait Validate {
 pub fn validate_input<T: Validate>(input: &T) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::default();
     input.validate("", &mut errors);
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// The violations found in one input, in the order they were found.
@@ -73,7 +77,9 @@ impl ValidationErrors {
             Shown::Text(text) if self.redact_depth == 0 => format!(" '{text}'"),
             Shown::Text(_) | Shown::Hidden => String::new(),
         };
-        self.messages.push(format!("Value{value} at '{path}' failed to satisfy constraint: {constraint}"));
+        self.messages.push(format!(
+            "Value{value} at '{path}' failed to satisfy constraint: {constraint}"
+        ));
     }
 }
 
@@ -81,7 +87,11 @@ impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.messages.len();
         let plural = if n == 1 { "" } else { "s" };
-        write!(f, "{n} validation error{plural} detected: {}", self.messages.join("; "))
+        write!(
+            f,
+            "{n} validation error{plural} detected: {}",
+            self.messages.join("; ")
+        )
     }
 }
 
@@ -95,7 +105,7 @@ enum Shown {
 }
 
 impl Shown {
-    fn from(rendered: Option<String>) -> Self {
+    fn rendered(rendered: Option<String>) -> Self {
         rendered.map_or(Shown::Hidden, Shown::Text)
     }
 }
@@ -110,7 +120,11 @@ pub struct Pattern {
 impl Pattern {
     /// Used by generated code only; `rust` must already be anchored (`^(?:...)$`).
     pub(crate) const fn new(java: &'static str, rust: &'static str) -> Self {
-        Self { java, rust, compiled: OnceLock::new() }
+        Self {
+            java,
+            rust,
+            compiled: OnceLock::new(),
+        }
     }
 
     /// The pattern exactly as the model writes it, as it appears in messages.
@@ -136,13 +150,19 @@ impl Pattern {
     pub fn is_match(&self, value: &str) -> bool {
         // A translation that fails to compile is caught by the test suite; should one slip through anyway,
         // rejecting the value (fail closed) is safer than silently skipping the constraint.
-        self.compiled.get_or_init(|| self.compile().ok()).as_ref().is_some_and(|re| re.is_match(value))
+        self.compiled
+            .get_or_init(|| self.compile().ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(value))
     }
 }
 
 impl fmt::Debug for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pattern").field("java", &self.java).field("rust", &self.rust).finish()
+        f.debug_struct("Pattern")
+            .field("java", &self.java)
+            .field("rust", &self.rust)
+            .finish()
     }
 }
 
@@ -197,6 +217,7 @@ pub(crate) fn member<F: Field>(
 ) {
     let path = Path { parent, name };
     match value {
+        // A missing sensitive member still reads `Value null`: there is no value to hide.
         None if required => errors.push(&path, Shown::Null, "Member must not be null"),
         None => {}
         Some(value) => {
@@ -215,7 +236,11 @@ struct Path<'a> {
 
 impl fmt::Display for Path<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.parent.is_empty() { f.write_str(self.name) } else { write!(f, "{}.{}", self.parent, self.name) }
+        if self.parent.is_empty() {
+            f.write_str(self.name)
+        } else {
+            write!(f, "{}.{}", self.parent, self.name)
+        }
     }
 }
 
@@ -243,10 +268,18 @@ pub(crate) trait Field {
     }
 }
 
-fn length_messages(len: usize, rule_min: Option<usize>, rule_max: Option<usize>) -> [Option<String>; 2] {
+fn length_messages(
+    len: usize,
+    rule_min: Option<usize>,
+    rule_max: Option<usize>,
+) -> [Option<String>; 2] {
     [
-        rule_min.filter(|&min| len < min).map(|min| format!("Member must have length greater than or equal to {min}")),
-        rule_max.filter(|&max| len > max).map(|max| format!("Member must have length less than or equal to {max}")),
+        rule_min
+            .filter(|&min| len < min)
+            .map(|min| format!("Member must have length greater than or equal to {min}")),
+        rule_max
+            .filter(|&max| len > max)
+            .map(|max| format!("Member must have length less than or equal to {max}")),
     ]
 }
 
@@ -260,13 +293,19 @@ impl Field for String {
 
     fn check(&self, rule: &StrRule, path: &dyn fmt::Display, errors: &mut ValidationErrors) {
         let len = self.encode_utf16().count();
-        for message in length_messages(len, rule.min, rule.max).into_iter().flatten() {
+        for message in length_messages(len, rule.min, rule.max)
+            .into_iter()
+            .flatten()
+        {
             errors.push(path, Shown::Text(self.clone()), &message);
         }
         if let Some(pattern) = rule.pattern
             && !pattern.is_match(self)
         {
-            let message = format!("Member must satisfy regular expression pattern: {}", pattern.java);
+            let message = format!(
+                "Member must satisfy regular expression pattern: {}",
+                pattern.java
+            );
             errors.push(path, Shown::Text(self.clone()), &message);
         }
     }
@@ -280,7 +319,10 @@ impl Field for String {
 
     fn describe(rule: &StrRule, out: &mut Vec<String>) {
         describe_lengths(rule.min, rule.max, out);
-        out.extend(rule.pattern.map(|p| format!("Member must satisfy regular expression pattern: {}", p.java)));
+        out.extend(
+            rule.pattern
+                .map(|p| format!("Member must satisfy regular expression pattern: {}", p.java)),
+        );
     }
 
     fn render(&self) -> Option<String> {
@@ -356,13 +398,17 @@ impl Field for Blob {
 
     fn check(&self, rule: &LenRule, path: &dyn fmt::Display, errors: &mut ValidationErrors) {
         // Raw bytes are never echoed: Java would print an opaque ByteBuffer description anyway.
-        for message in length_messages(self.0.len(), rule.min, rule.max).into_iter().flatten() {
+        for message in length_messages(self.0.len(), rule.min, rule.max)
+            .into_iter()
+            .flatten()
+        {
             errors.push(path, Shown::Hidden, &message);
         }
     }
 
     fn satisfies(&self, rule: &LenRule) -> bool {
-        rule.min.is_none_or(|min| self.0.len() >= min) && rule.max.is_none_or(|max| self.0.len() <= max)
+        rule.min.is_none_or(|min| self.0.len() >= min)
+            && rule.max.is_none_or(|max| self.0.len() <= max)
     }
 
     fn describe(rule: &LenRule, out: &mut Vec<String>) {
@@ -394,7 +440,10 @@ pub(crate) fn check_enum(
 }
 
 pub(crate) fn enum_message(values: &[&str]) -> String {
-    format!("Member must satisfy enum value set: [{}]", values.join(", "))
+    format!(
+        "Member must satisfy enum value set: [{}]",
+        values.join(", ")
+    )
 }
 
 fn summary<F: Field>(rule: &F::Rule) -> String {
@@ -407,18 +456,31 @@ impl<T: Field> Field for Vec<T> {
     type Rule = ListRule<T::Rule>;
 
     fn check(&self, rule: &Self::Rule, path: &dyn fmt::Display, errors: &mut ValidationErrors) {
-        for message in length_messages(self.len(), rule.len.min, rule.len.max).into_iter().flatten() {
-            errors.push(path, Shown::from(self.render()), &message);
+        for message in length_messages(self.len(), rule.len.min, rule.len.max)
+            .into_iter()
+            .flatten()
+        {
+            errors.push(path, Shown::rendered(self.render()), &message);
         }
         if T::NESTED {
             let path = path.to_string();
             for (index, element) in self.iter().enumerate() {
                 let name = format!("{}.member", index + 1);
-                element.check(rule.member, &Path { parent: &path, name: &name }, errors);
+                element.check(
+                    rule.member,
+                    &Path {
+                        parent: &path,
+                        name: &name,
+                    },
+                    errors,
+                );
             }
         } else if !self.iter().all(|element| element.satisfies(rule.member)) {
-            let message = format!("Member must satisfy constraint: [{}]", summary::<T>(rule.member));
-            errors.push(path, Shown::from(self.render()), &message);
+            let message = format!(
+                "Member must satisfy constraint: [{}]",
+                summary::<T>(rule.member)
+            );
+            errors.push(path, Shown::rendered(self.render()), &message);
         }
     }
 
@@ -442,30 +504,48 @@ impl<V: Field> Field for BTreeMap<String, V> {
     type Rule = MapRule<V::Rule>;
 
     fn check(&self, rule: &Self::Rule, path: &dyn fmt::Display, errors: &mut ValidationErrors) {
-        for message in length_messages(self.len(), rule.len.min, rule.len.max).into_iter().flatten() {
-            errors.push(path, Shown::from(self.render()), &message);
+        for message in length_messages(self.len(), rule.len.min, rule.len.max)
+            .into_iter()
+            .flatten()
+        {
+            errors.push(path, Shown::rendered(self.render()), &message);
         }
         // Coral reports keys before values, once per map however many entries fail.
         if !self.keys().all(|key| key.satisfies(rule.key)) {
-            let message = format!("Map keys must satisfy constraint: [{}]", summary::<String>(rule.key));
-            errors.push(path, Shown::from(self.render()), &message);
+            let message = format!(
+                "Map keys must satisfy constraint: [{}]",
+                summary::<String>(rule.key)
+            );
+            errors.push(path, Shown::rendered(self.render()), &message);
         }
         if V::NESTED {
             let path = path.to_string();
             for (key, value) in self {
                 let name = format!("{key}.member");
-                value.check(rule.value, &Path { parent: &path, name: &name }, errors);
+                value.check(
+                    rule.value,
+                    &Path {
+                        parent: &path,
+                        name: &name,
+                    },
+                    errors,
+                );
             }
         } else if !self.values().all(|value| value.satisfies(rule.value)) {
-            let message = format!("Map value must satisfy constraint: [{}]", summary::<V>(rule.value));
-            errors.push(path, Shown::from(self.render()), &message);
+            let message = format!(
+                "Map value must satisfy constraint: [{}]",
+                summary::<V>(rule.value)
+            );
+            errors.push(path, Shown::rendered(self.render()), &message);
         }
     }
 
     fn satisfies(&self, rule: &Self::Rule) -> bool {
         rule.len.min.is_none_or(|min| self.len() >= min)
             && rule.len.max.is_none_or(|max| self.len() <= max)
-            && self.iter().all(|(k, v)| k.satisfies(rule.key) && v.satisfies(rule.value))
+            && self
+                .iter()
+                .all(|(k, v)| k.satisfies(rule.key) && v.satisfies(rule.value))
     }
 
     fn describe(rule: &Self::Rule, out: &mut Vec<String>) {

@@ -4,7 +4,12 @@ use std::sync::OnceLock;
 /// RSA key generation is slow in debug builds, so the tests share two keys.
 fn key(which: usize) -> &'static RsaSigningKey {
     static KEYS: OnceLock<[RsaSigningKey; 2]> = OnceLock::new();
-    &KEYS.get_or_init(|| [RsaSigningKey::generate().unwrap(), RsaSigningKey::generate().unwrap()])[which]
+    &KEYS.get_or_init(|| {
+        [
+            RsaSigningKey::generate().unwrap(),
+            RsaSigningKey::generate().unwrap(),
+        ]
+    })[which]
 }
 
 const NOW: i64 = 1_795_665_087;
@@ -39,7 +44,10 @@ fn sign_verify_round_trip() {
         URL_SAFE_NO_PAD.decode(header).unwrap(),
         format!(r#"{{"kid":"{}","alg":"RS256"}}"#, k.kid()).as_bytes()
     );
-    assert_eq!(verify_rs256(&token, lookup(k), NOW).unwrap(), claims(NOW + 3600));
+    assert_eq!(
+        verify_rs256(&token, lookup(k), NOW).unwrap(),
+        claims(NOW + 3600)
+    );
 }
 
 #[test]
@@ -48,7 +56,12 @@ fn kid_and_jwk_look_like_cognito() {
     assert_eq!(k.kid().len(), 44);
     assert!(k.kid().ends_with('='));
     let jwk = k.public_jwk();
-    let fields: Vec<&str> = jwk.as_object().unwrap().keys().map(String::as_str).collect();
+    let fields: Vec<&str> = jwk
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(fields, ["alg", "e", "kid", "kty", "n", "use"]);
     assert_eq!(jwk["alg"], "RS256");
     assert_eq!(jwk["e"], "AQAB");
@@ -71,7 +84,10 @@ fn pem_round_trip_keeps_the_key() {
     assert_eq!(loaded.public_jwk(), k.public_jwk());
     let token = loaded.sign(&claims(NOW + 1)).unwrap();
     assert!(verify_rs256(&token, lookup(k), NOW).is_ok());
-    assert_eq!(format!("{loaded:?}"), format!("RsaSigningKey {{ kid: {:?}, .. }}", k.kid()));
+    assert_eq!(
+        format!("{loaded:?}"),
+        format!("RsaSigningKey {{ kid: {:?}, .. }}", k.kid())
+    );
 }
 
 #[test]
@@ -84,7 +100,13 @@ fn from_pkcs8_pem_rejects_garbage() {
         "-----BEGIN PRIVATE KEY-----\nAAAA\n",
     ];
     for pem in bad {
-        assert!(matches!(RsaSigningKey::from_pkcs8_pem("k", pem), Err(JwtError::InvalidKey(_))), "{pem}");
+        assert!(
+            matches!(
+                RsaSigningKey::from_pkcs8_pem("k", pem),
+                Err(JwtError::InvalidKey(_))
+            ),
+            "{pem}"
+        );
     }
 }
 
@@ -102,7 +124,8 @@ fn jsonwebtoken_accepts_our_tokens_and_we_accept_its() {
     .unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.validate_exp = false;
-    let decoded = jsonwebtoken::decode::<Map<String, Value>>(&ours, &decoding, &validation).unwrap();
+    let decoded =
+        jsonwebtoken::decode::<Map<String, Value>>(&ours, &decoding, &validation).unwrap();
     assert_eq!(decoded.claims, claims(NOW + 3600));
     assert_eq!(decoded.header.kid.as_deref(), Some(k.kid()));
 
@@ -111,7 +134,10 @@ fn jsonwebtoken_accepts_our_tokens_and_we_accept_its() {
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     header.kid = Some(k.kid().to_owned());
     let theirs = jsonwebtoken::encode(&header, &claims(NOW + 3600), &encoding).unwrap();
-    assert_eq!(verify_rs256(&theirs, lookup(k), NOW).unwrap(), claims(NOW + 3600));
+    assert_eq!(
+        verify_rs256(&theirs, lookup(k), NOW).unwrap(),
+        claims(NOW + 3600)
+    );
 }
 
 #[test]
@@ -121,21 +147,40 @@ fn tampered_payload_is_refused() {
     let parts: Vec<&str> = token.split('.').collect();
     let mut forged = claims(NOW + 3600);
     forged.insert("cognito:groups".into(), json!(["superadmins"]));
-    let tampered = format!("{}.{}.{}", parts[0], b64_json(&Value::Object(forged)), parts[2]);
-    assert_eq!(verify_rs256(&tampered, lookup(k), NOW), Err(JwtError::BadSignature));
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64_json(&Value::Object(forged)),
+        parts[2]
+    );
+    assert_eq!(
+        verify_rs256(&tampered, lookup(k), NOW),
+        Err(JwtError::BadSignature)
+    );
 }
 
 #[test]
 fn alg_none_is_refused() {
     let k = key(0);
     let header = json!({ "kid": k.kid(), "alg": "none" });
-    let token = format!("{}.{}.", b64_json(&header), b64_json(&Value::Object(claims(NOW + 3600))));
+    let token = format!(
+        "{}.{}.",
+        b64_json(&header),
+        b64_json(&Value::Object(claims(NOW + 3600)))
+    );
     assert_eq!(
         verify_rs256(&token, lookup(k), NOW),
         Err(JwtError::UnsupportedAlgorithm("none".into()))
     );
-    let no_alg = format!("{}.{}.", b64_json(&json!({ "kid": k.kid() })), b64_json(&json!({})));
-    assert!(matches!(verify_rs256(&no_alg, lookup(k), NOW), Err(JwtError::UnsupportedAlgorithm(_))));
+    let no_alg = format!(
+        "{}.{}.",
+        b64_json(&json!({ "kid": k.kid() })),
+        b64_json(&json!({}))
+    );
+    assert!(matches!(
+        verify_rs256(&no_alg, lookup(k), NOW),
+        Err(JwtError::UnsupportedAlgorithm(_))
+    ));
 }
 
 #[test]
@@ -164,8 +209,15 @@ fn unknown_kid_is_refused() {
         verify_rs256(&token, lookup(key(1)), NOW),
         Err(JwtError::UnknownKid(key(0).kid().to_owned()))
     );
-    let no_kid = format!("{}.{}.", b64_json(&json!({ "alg": "RS256" })), b64_json(&json!({})));
-    assert_eq!(verify_rs256(&no_kid, lookup(key(0)), NOW), Err(JwtError::MissingKid));
+    let no_kid = format!(
+        "{}.{}.",
+        b64_json(&json!({ "alg": "RS256" })),
+        b64_json(&json!({}))
+    );
+    assert_eq!(
+        verify_rs256(&no_kid, lookup(key(0)), NOW),
+        Err(JwtError::MissingKid)
+    );
 }
 
 #[test]
@@ -173,7 +225,10 @@ fn signature_from_another_key_is_refused() {
     // Same kid, different key: as if an attacker signed with their own key.
     let token = key(1).sign(&claims(NOW + 3600)).unwrap();
     let impostor = |_: &str| Some(key(0).public_key());
-    assert_eq!(verify_rs256(&token, impostor, NOW), Err(JwtError::BadSignature));
+    assert_eq!(
+        verify_rs256(&token, impostor, NOW),
+        Err(JwtError::BadSignature)
+    );
 }
 
 #[test]
@@ -181,12 +236,18 @@ fn expired_token_is_refused() {
     let k = key(0);
     let token = k.sign(&claims(NOW)).unwrap();
     assert_eq!(verify_rs256(&token, lookup(k), NOW), Err(JwtError::Expired));
-    assert_eq!(verify_rs256(&token, lookup(k), NOW + 1), Err(JwtError::Expired));
+    assert_eq!(
+        verify_rs256(&token, lookup(k), NOW + 1),
+        Err(JwtError::Expired)
+    );
     assert!(verify_rs256(&token, lookup(k), NOW - 1).is_ok());
     let mut no_exp = claims(NOW);
     no_exp.remove("exp");
     let token = k.sign(&no_exp).unwrap();
-    assert_eq!(verify_rs256(&token, lookup(k), NOW), Err(JwtError::MissingExpiry));
+    assert_eq!(
+        verify_rs256(&token, lookup(k), NOW),
+        Err(JwtError::MissingExpiry)
+    );
 }
 
 #[test]
@@ -204,12 +265,19 @@ fn malformed_tokens_are_refused() {
         format!("{}.{}.{}", b64_json(&json!([1, 2])), parts[1], parts[2]),
     ];
     for bad in &cases {
-        assert_eq!(verify_rs256(bad, lookup(k), NOW), Err(JwtError::Malformed), "{bad}");
+        assert_eq!(
+            verify_rs256(bad, lookup(k), NOW),
+            Err(JwtError::Malformed),
+            "{bad}"
+        );
     }
     let crit = format!(
         "{}.{}.",
         b64_json(&json!({ "alg": "RS256", "kid": k.kid(), "crit": ["exp"] })),
         parts[1]
     );
-    assert_eq!(verify_rs256(&crit, lookup(k), NOW), Err(JwtError::CriticalHeader));
+    assert_eq!(
+        verify_rs256(&crit, lookup(k), NOW),
+        Err(JwtError::CriticalHeader)
+    );
 }

@@ -55,7 +55,10 @@ fn reference_vector_x_and_verifier() {
     let v = verifier(t.pool_name, t.user, t.password, &t.salt);
     assert_eq!(v.salt_hex(), "00f4c3a7e2b81d0659aa0b1c2d3e4f5061");
     // The salt hashes the same whether given raw or already in PAD form.
-    assert_eq!(compute_x(t.pool_name, t.user, t.password, v.salt()).expose(), x.expose());
+    assert_eq!(
+        compute_x(t.pool_name, t.user, t.password, v.salt()).expose(),
+        x.expose()
+    );
     let expected_v = BigUint::from(2u8).modpow(&BigUint::from_bytes_be(x.expose()), &big(&N));
     assert_eq!(big(v.v()), expected_v);
 }
@@ -77,52 +80,151 @@ fn reference_vector_session() {
         "304bc6c1b1bf98e2c994c71ef146d3ae7d4f3d2d91c889eaea2a8e4f89fb136e"
     );
     assert!(to_hex(server_pm.s.expose()).starts_with("14d75209e30a81a6"));
-    let client_pm =
-        client_premaster_secret(t.pool_name, t.user, t.password, &t.salt, &a_pub, &b_pub, &t.a)
-            .unwrap();
+    let client_pm = client_premaster_secret(
+        t.pool_name,
+        t.user,
+        t.password,
+        &t.salt,
+        &a_pub,
+        &b_pub,
+        &t.a,
+    )
+    .unwrap();
     assert_eq!(client_pm.u_hash, server_pm.u_hash);
     assert_eq!(client_pm.s.expose(), server_pm.s.expose());
 
     let keys = server.session_keys(&a_pub, v.v()).unwrap();
-    assert_eq!(hex::encode(keys.key.expose()), "cd4245a6ed9e8cdc34e8c1fa9730de66");
+    assert_eq!(
+        hex::encode(keys.key.expose()),
+        "cd4245a6ed9e8cdc34e8c1fa9730de66"
+    );
     assert!(keys.legacy.is_none(), "u does not start with 0x00 here");
-    let client_key =
-        client_session_key(t.pool_name, t.user, t.password, &t.salt, &a_pub, &b_pub, &t.a).unwrap();
+    let client_key = client_session_key(
+        t.pool_name,
+        t.user,
+        t.password,
+        &t.salt,
+        &a_pub,
+        &b_pub,
+        &t.a,
+    )
+    .unwrap();
     assert_eq!(client_key.expose(), keys.key.expose());
 
     let secret_block = STANDARD.decode(SECRET_BLOCK_B64).unwrap();
-    let signature = password_claim_signature(&client_key, t.pool_name, t.user, &secret_block, TIMESTAMP);
+    let signature =
+        password_claim_signature(&client_key, t.pool_name, t.user, &secret_block, TIMESTAMP);
     let signature_b64 = STANDARD.encode(signature);
-    assert_eq!(signature_b64, "ZCN2npV+GFNdMxX/j8VFn0+iAcWa8aKXUSRAwSQgXZ8=");
-    assert!(keys.verify_password_claim(t.pool_name, t.user, &secret_block, TIMESTAMP, &signature_b64));
+    assert_eq!(
+        signature_b64,
+        "ZCN2npV+GFNdMxX/j8VFn0+iAcWa8aKXUSRAwSQgXZ8="
+    );
+    assert!(keys.verify_password_claim(
+        t.pool_name,
+        t.user,
+        &secret_block,
+        TIMESTAMP,
+        &signature_b64
+    ));
 }
 
 #[test]
 fn claim_verification_refuses_any_change() {
     let key = SessionKey::new(*b"0123456789abcdef");
-    let sig = STANDARD.encode(password_claim_signature(&key, "POOL", "user", b"block", TIMESTAMP));
-    assert!(verify_password_claim(&key, "POOL", "user", b"block", TIMESTAMP, &sig));
+    let sig = STANDARD.encode(password_claim_signature(
+        &key, "POOL", "user", b"block", TIMESTAMP,
+    ));
+    assert!(verify_password_claim(
+        &key, "POOL", "user", b"block", TIMESTAMP, &sig
+    ));
     let other_key = SessionKey::new(*b"0123456789abcdeX");
-    assert!(!verify_password_claim(&other_key, "POOL", "user", b"block", TIMESTAMP, &sig));
-    assert!(!verify_password_claim(&key, "POOL2", "user", b"block", TIMESTAMP, &sig));
-    assert!(!verify_password_claim(&key, "POOL", "user2", b"block", TIMESTAMP, &sig));
-    assert!(!verify_password_claim(&key, "POOL", "user", b"block2", TIMESTAMP, &sig));
-    assert!(!verify_password_claim(&key, "POOL", "user", b"block", "Thu Nov 26 03:51:28 UTC 2026", &sig));
-    assert!(!verify_password_claim(&key, "POOL", "user", b"block", TIMESTAMP, "not base64!"));
-    assert!(!verify_password_claim(&key, "POOL", "user", b"block", TIMESTAMP, &sig[..20]));
-    assert!(!verify_password_claim(&key, "POOL", "user", b"block", TIMESTAMP, ""));
+    assert!(!verify_password_claim(
+        &other_key, "POOL", "user", b"block", TIMESTAMP, &sig
+    ));
+    assert!(!verify_password_claim(
+        &key, "POOL2", "user", b"block", TIMESTAMP, &sig
+    ));
+    assert!(!verify_password_claim(
+        &key, "POOL", "user2", b"block", TIMESTAMP, &sig
+    ));
+    assert!(!verify_password_claim(
+        &key, "POOL", "user", b"block2", TIMESTAMP, &sig
+    ));
+    assert!(!verify_password_claim(
+        &key,
+        "POOL",
+        "user",
+        b"block",
+        "Thu Nov 26 03:51:28 UTC 2026",
+        &sig
+    ));
+    assert!(!verify_password_claim(
+        &key,
+        "POOL",
+        "user",
+        b"block",
+        TIMESTAMP,
+        "not base64!"
+    ));
+    assert!(!verify_password_claim(
+        &key,
+        "POOL",
+        "user",
+        b"block",
+        TIMESTAMP,
+        &sig[..20]
+    ));
+    assert!(!verify_password_claim(
+        &key, "POOL", "user", b"block", TIMESTAMP, ""
+    ));
 }
 
 #[test]
 fn password_verifier_matches_only_the_password() {
     let salt = [7u8; 16];
     let v = verifier("POOL", "user-sub", "correct horse", &salt);
-    assert!(password_verifier_matches("POOL", "user-sub", "correct horse", v.salt(), v.v()));
-    assert!(password_verifier_matches("POOL", "user-sub", "correct horse", &salt, v.v()));
-    assert!(!password_verifier_matches("POOL", "user-sub", "correct horsE", &salt, v.v()));
-    assert!(!password_verifier_matches("POOL", "other-sub", "correct horse", &salt, v.v()));
-    assert!(!password_verifier_matches("POOL2", "user-sub", "correct horse", &salt, v.v()));
-    assert!(!password_verifier_matches("POOL", "user-sub", "correct horse", &[8u8; 16], v.v()));
+    assert!(password_verifier_matches(
+        "POOL",
+        "user-sub",
+        "correct horse",
+        v.salt(),
+        v.v()
+    ));
+    assert!(password_verifier_matches(
+        "POOL",
+        "user-sub",
+        "correct horse",
+        &salt,
+        v.v()
+    ));
+    assert!(!password_verifier_matches(
+        "POOL",
+        "user-sub",
+        "correct horsE",
+        &salt,
+        v.v()
+    ));
+    assert!(!password_verifier_matches(
+        "POOL",
+        "other-sub",
+        "correct horse",
+        &salt,
+        v.v()
+    ));
+    assert!(!password_verifier_matches(
+        "POOL2",
+        "user-sub",
+        "correct horse",
+        &salt,
+        v.v()
+    ));
+    assert!(!password_verifier_matches(
+        "POOL",
+        "user-sub",
+        "correct horse",
+        &[8u8; 16],
+        v.v()
+    ));
 }
 
 #[test]
@@ -131,16 +233,35 @@ fn verifier_round_trips_through_bytes() {
     let back = Verifier::from_parts(v.salt(), v.v_bytes().expose()).unwrap();
     assert_eq!(back.salt(), v.salt());
     assert_eq!(back.v(), v.v());
-    assert_eq!(v.salt()[0], 0, "a salt with its top bit set gains a sign byte");
-    assert_eq!(format!("{v:?}"), format!("Verifier {{ salt: \"00{}\", v: Secret(***) }}", "80".repeat(16)));
+    assert_eq!(
+        v.salt()[0],
+        0,
+        "a salt with its top bit set gains a sign byte"
+    );
+    assert_eq!(
+        format!("{v:?}"),
+        format!(
+            "Verifier {{ salt: \"00{}\", v: Secret(***) }}",
+            "80".repeat(16)
+        )
+    );
 }
 
 #[test]
 fn verifier_from_parts_rejects_out_of_range_values() {
     let salt = [1u8; 16];
-    assert_eq!(Verifier::from_parts(&salt, &[0]).err(), Some(SrpError::InvalidVerifier));
-    assert_eq!(Verifier::from_parts(&salt, &pad(&N)).err(), Some(SrpError::InvalidVerifier));
-    assert_eq!(Verifier::from_parts(&salt, &[1; 385]).err(), Some(SrpError::MalformedInteger));
+    assert_eq!(
+        Verifier::from_parts(&salt, &[0]).err(),
+        Some(SrpError::InvalidVerifier)
+    );
+    assert_eq!(
+        Verifier::from_parts(&salt, &pad(&N)).err(),
+        Some(SrpError::InvalidVerifier)
+    );
+    assert_eq!(
+        Verifier::from_parts(&salt, &[1; 385]).err(),
+        Some(SrpError::MalformedInteger)
+    );
     assert!(Verifier::from_parts(&salt, &pad(&N.wrapping_sub(&U3072::ONE))).is_ok());
 }
 
@@ -149,7 +270,10 @@ fn server_refuses_a_that_is_zero_mod_n() {
     let v = verifier("POOL", "user", "pw", &[1; 16]);
     let server = ServerEphemeral::new(v.v(), &[9; 32]).unwrap();
     for a in [U3072::ZERO, N] {
-        assert_eq!(server.session_keys(&a, v.v()).err(), Some(SrpError::IllegalPublicA));
+        assert_eq!(
+            server.session_keys(&a, v.v()).err(),
+            Some(SrpError::IllegalPublicA)
+        );
     }
 }
 
@@ -167,7 +291,10 @@ fn client_refuses_b_that_is_zero_mod_n() {
 fn secret_lengths_are_checked() {
     assert_eq!(client_ephemeral(&[]), Err(SrpError::InvalidSecretLength(0)));
     let v = verifier("POOL", "user", "pw", &[1; 16]);
-    assert_eq!(ServerEphemeral::new(v.v(), &[1; 385]).err(), Some(SrpError::InvalidSecretLength(385)));
+    assert_eq!(
+        ServerEphemeral::new(v.v(), &[1; 385]).err(),
+        Some(SrpError::InvalidSecretLength(385))
+    );
 }
 
 #[test]
@@ -178,7 +305,8 @@ fn wrong_password_gives_a_different_key() {
     let a_pub = client_ephemeral(&a).unwrap();
     let server = ServerEphemeral::new(v.v(), &b).unwrap();
     let server_key = server.session_keys(&a_pub, v.v()).unwrap().key;
-    let client_key = client_session_key("POOL", "user", "wrong", &salt, &a_pub, server.public(), &a).unwrap();
+    let client_key =
+        client_session_key("POOL", "user", "wrong", &salt, &a_pub, server.public(), &a).unwrap();
     assert_ne!(server_key.expose(), client_key.expose());
 }
 
@@ -186,19 +314,42 @@ fn wrong_password_gives_a_different_key() {
 fn device_srp_uses_the_same_math() {
     // ConfirmDevice: the client sends Base64(PAD(salt)) and Base64(PAD(g^x)) with
     // x over (DeviceGroupKey, DeviceKey, random password).
-    let (group, device, password) = ("-abcdEFGH", "us-east-1_0a1b2c3d-device", "dGhpcyBpcyBhIGRldmljZSBwYXNzd29yZA==");
+    let (group, device, password) = (
+        "-abcdEFGH",
+        "us-east-1_0a1b2c3d-device",
+        "dGhpcyBpcyBhIGRldmljZSBwYXNzd29yZA==",
+    );
     let client_side = verifier(group, device, password, &[0x42; 16]);
     let stored = Verifier::from_parts(
-        &STANDARD.decode(STANDARD.encode(client_side.salt())).unwrap(),
-        &STANDARD.decode(STANDARD.encode(client_side.v_bytes().expose())).unwrap(),
+        &STANDARD
+            .decode(STANDARD.encode(client_side.salt()))
+            .unwrap(),
+        &STANDARD
+            .decode(STANDARD.encode(client_side.v_bytes().expose()))
+            .unwrap(),
     )
     .unwrap();
     let (a, b) = ([21u8; 128], [22u8; 32]);
     let a_pub = client_ephemeral(&a).unwrap();
     let server = ServerEphemeral::new(stored.v(), &b).unwrap();
     let keys = server.session_keys(&a_pub, stored.v()).unwrap();
-    let client_key = client_session_key(group, device, password, stored.salt(), &a_pub, server.public(), &a).unwrap();
-    let sig = STANDARD.encode(password_claim_signature(&client_key, group, device, b"blk", TIMESTAMP));
+    let client_key = client_session_key(
+        group,
+        device,
+        password,
+        stored.salt(),
+        &a_pub,
+        server.public(),
+        &a,
+    )
+    .unwrap();
+    let sig = STANDARD.encode(password_claim_signature(
+        &client_key,
+        group,
+        device,
+        b"blk",
+        TIMESTAMP,
+    ));
     assert!(keys.verify_password_claim(group, device, b"blk", TIMESTAMP, &sig));
 }
 
@@ -222,7 +373,7 @@ fn find_a_with_zero_leading_u(b_pub: &U3072, want_legacy: bool) -> Vec<u8> {
             let a = a0.wrapping_add(&U256::from_u64(i));
             return a.to_be_bytes().as_slice().to_vec();
         }
-        a_pub = a_pub * two;
+        a_pub *= two;
     }
     panic!("no u with a leading zero byte in 200000 tries");
 }
@@ -238,7 +389,8 @@ fn u_with_a_leading_zero_byte_has_a_legacy_key() {
     let keys = server.session_keys(&a_pub, v.v()).unwrap();
 
     // Current clients derive the PAD(u) key, and so does the server.
-    let client_key = client_session_key(pool, user, password, &salt, &a_pub, server.public(), &a).unwrap();
+    let client_key =
+        client_session_key(pool, user, password, &salt, &a_pub, server.public(), &a).unwrap();
     assert_eq!(client_key.expose(), keys.key.expose());
 
     // The old amazon-cognito-identity-js salt is the raw 32-byte hash; recompute its key with
@@ -256,7 +408,10 @@ fn u_with_a_leading_zero_byte_has_a_legacy_key() {
     hkdf::Hkdf::<sha2::Sha256>::new(Some(&u_hash), &pad(&from_big(&s)))
         .expand(KEY_DERIVATION_INFO, &mut old_client_key)
         .unwrap();
-    let legacy = keys.legacy.as_ref().expect("legacy key when u starts with 0x00");
+    let legacy = keys
+        .legacy
+        .as_ref()
+        .expect("legacy key when u starts with 0x00");
     assert_eq!(legacy.expose(), &old_client_key);
     assert_ne!(legacy.expose(), keys.key.expose());
 
@@ -266,8 +421,12 @@ fn u_with_a_leading_zero_byte_has_a_legacy_key() {
         let sig = STANDARD.encode(password_claim_signature(key, pool, user, b"blk", TIMESTAMP));
         assert!(keys.verify_password_claim(pool, user, b"blk", TIMESTAMP, &sig));
     }
-    let sig = STANDARD.encode(password_claim_signature(&old_key, pool, user, b"blk", TIMESTAMP));
-    assert!(!verify_password_claim(&keys.key, pool, user, b"blk", TIMESTAMP, &sig));
+    let sig = STANDARD.encode(password_claim_signature(
+        &old_key, pool, user, b"blk", TIMESTAMP,
+    ));
+    assert!(!verify_password_claim(
+        &keys.key, pool, user, b"blk", TIMESTAMP, &sig
+    ));
 }
 
 #[test]

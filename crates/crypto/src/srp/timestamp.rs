@@ -129,15 +129,24 @@ mod tests {
     #[test]
     fn formats_the_reference_example() {
         // 2026-11-26T03:51:27Z, checked independently with Python's calendar.timegm.
-        assert_eq!(format_timestamp(1_795_665_087), "Thu Nov 26 03:51:27 UTC 2026");
-        assert_eq!(parse_timestamp("Thu Nov 26 03:51:27 UTC 2026"), Some(1_795_665_087));
+        assert_eq!(
+            format_timestamp(1_795_665_087),
+            "Thu Nov 26 03:51:27 UTC 2026"
+        );
+        assert_eq!(
+            parse_timestamp("Thu Nov 26 03:51:27 UTC 2026"),
+            Some(1_795_665_087)
+        );
     }
 
     #[test]
     fn day_is_unpadded_and_time_is_padded() {
         assert_eq!(format_timestamp(0), "Thu Jan 1 00:00:00 UTC 1970");
         // 2024-02-29T09:05:03Z, a leap day.
-        assert_eq!(format_timestamp(1_709_197_503), "Thu Feb 29 09:05:03 UTC 2024");
+        assert_eq!(
+            format_timestamp(1_709_197_503),
+            "Thu Feb 29 09:05:03 UTC 2024"
+        );
         assert_eq!(format_timestamp(-1), "Wed Dec 31 23:59:59 UTC 1969");
     }
 
@@ -154,7 +163,10 @@ mod tests {
         ] {
             assert_eq!(parse_timestamp(text), t, "{text}");
         }
-        assert_eq!(parse_timestamp("Mon Jan 05 07:08:09 UTC 1970"), Some(4 * 86_400 + 25_689));
+        assert_eq!(
+            parse_timestamp("Mon Jan 05 07:08:09 UTC 1970"),
+            Some(4 * 86_400 + 25_689)
+        );
     }
 
     #[test]

@@ -1,0 +1,81 @@
+//! Operator endpoints: readiness, Prometheus metrics, and (dev mode only) the outbox of
+//! messages the server would have sent and a reset of all state.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// `GET /health`: 200 only when the store answers, so load balancers skip a node whose database is gone.
+pub async fn health(State(state): State<AppState>) -> Response {
+    if state.domain.store_is_ready().await {
+        (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "ready" })),
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(
+                serde_json::json!({ "status": "unavailable", "reason": "store is not reachable" }),
+            ),
+        )
+            .into_response()
+    }
+}
+
+/// `GET /metrics`: requests, errors and latency per operation, in Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    match &state.metrics {
+        Some(render) => ([("content-type", "text/plain; version=0.0.4")], render()).into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics are disabled").into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OutboxQuery {
+    #[serde(rename = "poolId")]
+    pool_id: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /_dev/outbox?poolId=…&limit=…`: recorded messages, newest first.
+pub async fn outbox(State(state): State<AppState>, Query(query): Query<OutboxQuery>) -> Response {
+    let limit = query.limit.unwrap_or(100).min(1000);
+    match state.domain.outbox(query.pool_id.as_deref(), limit).await {
+        Ok(entries) => {
+            let messages: Vec<_> = entries
+                .into_iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "id": e.id,
+                        "createdAt": e.created.as_secs_f64(),
+                        "poolId": e.pool_id,
+                        "username": e.username,
+                        "kind": e.kind,
+                        "medium": e.medium,
+                        "destination": e.destination,
+                        "subject": e.subject,
+                        "body": e.body,
+                        "code": e.code,
+                    })
+                })
+                .collect();
+            Json(serde_json::json!({ "messages": messages })).into_response()
+        }
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `POST /_dev/reset`: deletes every pool, client, user and message.
+pub async fn reset(State(state): State<AppState>) -> Response {
+    match state.domain.wipe_all_state().await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

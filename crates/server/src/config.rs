@@ -1,0 +1,366 @@
+//! Node configuration: flags and `COGNATE_*` environment variables over a TOML file, read
+//! loosely into [`RawConfig`] and then validated into [`Config`] (ripgrep's low/high split).
+//!
+//! Only per-node settings live here. Pool settings live in the store and change through the API.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use serde::Deserialize;
+
+/// `cognate serve` flags; each can also come from its `COGNATE_*` variable or the file.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "COGNATE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the SQLite database and the generated key-encryption key.
+    #[arg(long, env = "COGNATE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://path` or `postgres://…`; default: SQLite in the data directory.
+    #[arg(long, env = "COGNATE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Region in pool ids, ARNs and SigV4 scopes.
+    #[arg(long, env = "COGNATE_REGION")]
+    pub region: Option<String>,
+    /// Account id used in ARNs.
+    #[arg(long, env = "COGNATE_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+    /// Base URL clients reach this server at; token issuers are `<public-url>/<poolId>`.
+    #[arg(long, env = "COGNATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Development mode: any well-formed SigV4 signature, a message outbox, a reset endpoint.
+    #[arg(long, env = "COGNATE_DEV")]
+    pub dev: bool,
+    /// TOML configuration file.
+    #[arg(long, env = "COGNATE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "COGNATE_LOG_FORMAT")]
+    pub log_format: Option<String>,
+}
+
+/// The configuration file, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    pub public_url: Option<String>,
+    pub dev: Option<bool>,
+    pub log_format: Option<String>,
+    pub log_filter: Option<String>,
+    /// Base64 of 32 bytes; overrides the generated key file.
+    pub key_encryption_key: Option<String>,
+    pub max_body_bytes: Option<usize>,
+    #[serde(default)]
+    pub access_keys: Vec<AccessKey>,
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<SmsConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKey {
+    pub id: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: Option<u16>,
+    /// `none`, `starttls` or `tls`.
+    pub tls: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Default From when a pool sets none.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// JSON POST of `{to, body, poolId, kind}` per message.
+    pub webhook_url: String,
+    pub retries: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The validated configuration a node runs with.
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub region: String,
+    pub account_id: String,
+    pub public_url: String,
+    pub dev: bool,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub key_encryption_key: KeySource,
+    pub max_body_bytes: usize,
+    pub access_keys: Vec<AccessKey>,
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<SmsConfig>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("region", &self.region)
+            .field("public_url", &self.public_url)
+            .field("dev", &self.dev)
+            .field("access_keys", &self.access_keys.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the key-encryption key comes from.
+#[derive(Clone)]
+pub enum KeySource {
+    Given([u8; 32]),
+    /// Read from (or generated into, with 0600 permissions) this file.
+    File(PathBuf),
+}
+
+pub const DEFAULT_PORT: u16 = 9229;
+
+impl Config {
+    /// Flags and environment win over the file; the file wins over defaults.
+    pub fn load(args: &ServeArgs) -> anyhow::Result<Config> {
+        let raw = match &args.config {
+            Some(path) => read_file(path)?,
+            None => RawConfig::default(),
+        };
+        Config::resolve(args, raw)
+    }
+
+    pub fn resolve(args: &ServeArgs, raw: RawConfig) -> anyhow::Result<Config> {
+        let listen = args
+            .listen
+            .or(raw.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)));
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(raw.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = args
+            .database_url
+            .clone()
+            .or(raw.database_url)
+            .unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.join("cognate.db").display()
+                )
+            });
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!("database URL must start with sqlite:// or postgres://");
+        }
+        let region = args
+            .region
+            .clone()
+            .or(raw.region)
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        if region.is_empty()
+            || !region
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            bail!("region {region:?} is not a valid region name");
+        }
+        let account_id = args
+            .account_id
+            .clone()
+            .or(raw.account_id)
+            .unwrap_or_else(|| "000000000000".to_owned());
+        let public_url = args
+            .public_url
+            .clone()
+            .or(raw.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let log_format = match args.log_format.clone().or(raw.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("log format {other:?} is neither text nor json"),
+        };
+        let key_encryption_key = match std::env::var("COGNATE_KEY_ENCRYPTION_KEY")
+            .ok()
+            .or(raw.key_encryption_key)
+        {
+            Some(text) => KeySource::Given(decode_key(&text)?),
+            None => KeySource::File(data_dir.join("key-encryption-key")),
+        };
+        let mut access_keys = raw.access_keys;
+        if let Ok(pairs) = std::env::var("COGNATE_ACCESS_KEYS") {
+            access_keys.extend(parse_access_keys(&pairs)?);
+        }
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            region,
+            account_id,
+            public_url,
+            dev: args.dev || raw.dev.unwrap_or(false),
+            log_format,
+            log_filter: std::env::var("COGNATE_LOG")
+                .ok()
+                .or(raw.log_filter)
+                .unwrap_or_else(|| "info".to_owned()),
+            key_encryption_key,
+            max_body_bytes: raw.max_body_bytes.unwrap_or(4 * 1024 * 1024),
+            access_keys,
+            smtp: raw.smtp,
+            sms: raw.sms,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<RawConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid configuration in {}", path.display()))
+}
+
+fn decode_key(text: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .context("the key-encryption key must be base64")?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("the key-encryption key must be 32 bytes"))
+}
+
+/// `AKID:secret,AKID2:secret2`.
+fn parse_access_keys(text: &str) -> anyhow::Result<Vec<AccessKey>> {
+    text.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| {
+            let (id, secret) = pair
+                .trim()
+                .split_once(':')
+                .context("COGNATE_ACCESS_KEYS entries are AKID:SECRET")?;
+            Ok(AccessKey {
+                id: id.to_owned(),
+                secret: secret.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Reads the key file, or creates it with 32 random bytes and 0600 permissions.
+pub fn load_or_create_key(path: &Path) -> anyhow::Result<[u8; 32]> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => decode_key(&text).with_context(|| format!("in {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = [0u8; 32];
+            cognate_crypto::random::RandomSource::fill(
+                &cognate_crypto::random::SystemRandom,
+                &mut key,
+            );
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            write_private(
+                path,
+                base64::engine::general_purpose::STANDARD
+                    .encode(key)
+                    .as_bytes(),
+            )?;
+            tracing::info!(path = %path.display(), "generated a new key-encryption key");
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(contents)?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let args = ServeArgs {
+            region: Some("eu-west-1".into()),
+            ..ServeArgs::default()
+        };
+        let raw: RawConfig =
+            toml::from_str("region = \"us-west-2\"\naccount_id = \"123456789012\"\n").unwrap();
+        let config = Config::resolve(&args, raw).unwrap();
+        assert_eq!(config.region, "eu-west-1");
+        assert_eq!(config.account_id, "123456789012");
+        assert_eq!(config.listen.port(), DEFAULT_PORT);
+        assert!(config.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        let bad_url = ServeArgs {
+            database_url: Some("mysql://x".into()),
+            ..ServeArgs::default()
+        };
+        assert!(Config::resolve(&bad_url, RawConfig::default()).is_err());
+        assert!(toml::from_str::<RawConfig>("unknown_key = 1").is_err());
+    }
+
+    #[test]
+    fn a_generated_key_file_is_private() {
+        let dir = std::env::temp_dir().join(format!("cognate-key-{}", std::process::id()));
+        let path = dir.join("kek");
+        let _ = std::fs::remove_file(&path);
+        let first = load_or_create_key(&path).unwrap();
+        let second = load_or_create_key(&path).unwrap();
+        assert_eq!(first, second);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

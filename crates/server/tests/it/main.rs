@@ -1,0 +1,15 @@
+//! One integration binary: a real `cognate` server on 127.0.0.1:0, driven over HTTP by the
+//! AWS SDK for Rust (really signed) and by raw requests for the protocol's error paths.
+//! Every test runs on SQLite, and on PostgreSQL when `TEST_POSTGRES_URL` is set.
+
+// Test code states its expectations with unwrap and panics; the workspace forbids them elsewhere.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod clients;
+mod groups;
+mod operator;
+mod pools;
+mod protocol;
+mod users;

@@ -1,0 +1,279 @@
+//! Test harness: a real server on 127.0.0.1:0 over SQLite or PostgreSQL, the AWS SDK for Rust
+//! pointed at it, and a raw signed-request helper for protocol tests.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use aws_credential_types::Credentials;
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+use aws_sdk_cognitoidentityprovider::{Client, Config as SdkConfig};
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use cognate_server::RunningServer;
+use cognate_server::config::{AccessKey, Config, RawConfig, ServeArgs};
+
+pub const ACCESS_KEY: &str = "AKIDCOGNATETEST";
+pub const SECRET_KEY: &str = "cognate-test-secret-key";
+pub const REGION: &str = "us-east-1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    pub server: RunningServer,
+    dir: PathBuf,
+}
+
+/// The PostgreSQL URL CI sets; when set, it must work (no silent skipping).
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A fresh, empty schema in the test database, so tests can run in parallel.
+async fn fresh_postgres_schema(base: &str) -> String {
+    use sqlx::Connection;
+    let schema = format!("it_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .unwrap_or_else(|e| panic!("TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {e}"));
+    // The schema name is generated above from a UUID, so it is safe to splice into the statement.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-c%20search_path%3D{schema}")
+}
+
+pub struct Options {
+    pub dev: bool,
+}
+
+impl TestServer {
+    /// Starts a server; `None` when the backend is PostgreSQL and no database is configured.
+    pub async fn start(backend: Backend, options: Options) -> Option<TestServer> {
+        let dir =
+            std::env::temp_dir().join(format!("cognate-it-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("cognate.db").display()),
+            Backend::Postgres => fresh_postgres_schema(&postgres_url()?).await,
+        };
+        let args = ServeArgs {
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            data_dir: Some(dir.clone()),
+            database_url: Some(database_url),
+            region: Some(REGION.to_owned()),
+            account_id: Some("123456789012".to_owned()),
+            dev: options.dev,
+            ..ServeArgs::default()
+        };
+        let raw = RawConfig {
+            access_keys: vec![AccessKey {
+                id: ACCESS_KEY.to_owned(),
+                secret: SECRET_KEY.to_owned(),
+            }],
+            ..RawConfig::default()
+        };
+        let config = Config::resolve(&args, raw).unwrap();
+        let server = cognate_server::spawn(config).await.unwrap();
+        Some(TestServer {
+            server,
+            backend,
+            dir,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The AWS SDK for Rust, signing with the configured test key.
+    pub fn client(&self) -> Client {
+        self.client_with(ACCESS_KEY, SECRET_KEY)
+    }
+
+    pub fn client_with(&self, access_key: &str, secret: &str) -> Client {
+        let config = SdkConfig::builder()
+            .endpoint_url(self.url())
+            .region(Region::new(REGION))
+            .credentials_provider(Credentials::new(
+                access_key,
+                secret,
+                None,
+                None,
+                "cognate-tests",
+            ))
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// A hand-made request: any target, any body, signed with the test key or not at all.
+    pub async fn raw(&self, target: Option<&str>, body: &str, signed: bool) -> RawResponse {
+        self.raw_with_headers(
+            target,
+            body,
+            signed,
+            &[("content-type", "application/x-amz-json-1.1")],
+        )
+        .await
+    }
+
+    pub async fn raw_with_headers(
+        &self,
+        target: Option<&str>,
+        body: &str,
+        signed: bool,
+        extra: &[(&str, &str)],
+    ) -> RawResponse {
+        let host = self.server.addr.to_string();
+        let mut headers: Vec<(String, String)> = vec![("host".into(), host)];
+        if let Some(target) = target {
+            headers.push((
+                "x-amz-target".into(),
+                format!("AWSCognitoIdentityProviderService.{target}"),
+            ));
+        }
+        for (name, value) in extra {
+            headers.push(((*name).to_owned(), (*value).to_owned()));
+        }
+        if signed {
+            headers.extend(sign_headers(&self.url(), &headers, body.as_bytes()));
+        }
+        let mut request = reqwest::Client::new()
+            .post(self.url())
+            .body(body.to_owned());
+        for (name, value) in headers.iter().filter(|(n, _)| n != "host") {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        RawResponse {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    pub async fn stop(self) {
+        let TestServer { server, dir, .. } = self;
+        server.stop().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// Signs with the SDK's own signer, returning the headers to add.
+fn sign_headers(url: &str, headers: &[(String, String)], body: &[u8]) -> Vec<(String, String)> {
+    let identity = Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "cognate-tests").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(REGION)
+        .name("cognito-idp")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let signable = SignableRequest::new(
+        "POST",
+        format!("{url}/"),
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        SignableBody::Bytes(body),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    instructions
+        .headers()
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect()
+}
+
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub json: serde_json::Value,
+}
+
+impl RawResponse {
+    /// Asserts a Cognito-shaped error: status, `__type`, message, and the matching headers.
+    pub fn assert_error(&self, status: u16, type_name: &str, message: &str) {
+        assert_eq!(self.status, status, "status of {:?}", self.json);
+        assert_eq!(self.json["__type"], type_name, "body {:?}", self.json);
+        assert_eq!(self.json["message"], message, "body {:?}", self.json);
+        assert_eq!(
+            self.headers["x-amzn-errortype"],
+            format!("{type_name}:").as_str()
+        );
+        assert!(self.headers.contains_key("x-amzn-requestid"));
+    }
+}
+
+/// Runs a test body once per backend: `sqlite` always, `postgres` when TEST_POSTGRES_URL is set.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, dev = $dev:expr, |$server:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($server: &$crate::support::TestServer) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let server = $crate::support::TestServer::start(
+                    $crate::support::Backend::Sqlite,
+                    $crate::support::Options { dev: $dev },
+                )
+                .await
+                .unwrap();
+                run(&server).await;
+                server.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(server) = $crate::support::TestServer::start(
+                    $crate::support::Backend::Postgres,
+                    $crate::support::Options { dev: $dev },
+                )
+                .await
+                else {
+                    eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+                    return;
+                };
+                run(&server).await;
+                server.stop().await;
+            }
+        }
+    };
+    ($name:ident, |$server:ident| $body:block) => {
+        $crate::on_both_backends!($name, dev = false, |$server| $body);
+    };
+}
+
+/// The `__type` and message of an SDK error.
+pub fn error_of<E, R>(
+    result: Result<impl std::fmt::Debug, aws_sdk_cognitoidentityprovider::error::SdkError<E, R>>,
+) -> (String, String)
+where
+    E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    let err = result.expect_err("the call should have failed");
+    let code = aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata::code(&err)
+        .unwrap_or("<none>")
+        .to_owned();
+    let message = aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata::message(&err)
+        .unwrap_or("<none>")
+        .to_owned();
+    (code, message)
+}

@@ -1,0 +1,108 @@
+//! SQLite, the single-node default: connection setup and migrations. The queries are in `sql`.
+//!
+//! SQLite serialises writers, so all writes go through a pool of exactly one connection:
+//! writers queue in the pool instead of meeting `SQLITE_BUSY` inside the database. Reads
+//! use a few more connections, which WAL lets run beside the writer.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::Sqlite;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+
+use crate::StoreInitError;
+use crate::sql::{Dialect, SqlStore};
+
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Read connections beside the one writer.
+const READERS: u32 = 4;
+/// How long a statement waits for a lock another process (a backup, the sqlite3 shell) holds.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Page cache per connection, in KiB (SQLite's default is 2 MiB), so the hot part of the
+/// user indexes stays in memory at a million users.
+const CACHE_KIB: i64 = 16 * 1024;
+
+pub(crate) async fn open(url: &str) -> Result<SqlStore<Sqlite>, StoreInitError> {
+    let base = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreInitError::InvalidUrl(e.to_string()))?
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true)
+        .synchronous(SqliteSynchronous::Normal)
+        .pragma("cache_size", (-CACHE_KIB).to_string())
+        .statement_cache_capacity(crate::sql::STATEMENT_CACHE);
+
+    if is_in_memory(url) {
+        // An in-memory database lives only as long as a connection to it, and each
+        // connection would otherwise get its own: one connection that is never recycled
+        // serves reads and writes.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(base)
+            .await
+            .map_err(connect_error)?;
+        migrate(&pool).await?;
+        return Ok(SqlStore::new(pool.clone(), pool));
+    }
+
+    // WAL lets readers run while the writer commits; it is a property of the file, so only
+    // the writer sets it. NORMAL sync in WAL mode loses no data on a process crash, only
+    // (at worst) the last commits on power loss, and saves an fsync per commit.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .connect_with(base.clone().journal_mode(SqliteJournalMode::Wal))
+        .await
+        .map_err(connect_error)?;
+    migrate(&writer).await?;
+    // `query_only` makes a write sent to a reader by mistake fail loudly instead of
+    // competing with the writer for the lock.
+    let readers = SqlitePoolOptions::new()
+        .max_connections(READERS)
+        .connect_with(base.pragma("query_only", "ON"))
+        .await
+        .map_err(connect_error)?;
+    tracing::info!(readers = READERS, "sqlite store ready");
+    Ok(SqlStore::new(readers, writer))
+}
+
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+async fn migrate(pool: &SqlitePool) -> Result<(), StoreInitError> {
+    MIGRATIONS
+        .run(pool)
+        .await
+        .map_err(|e| StoreInitError::Migrate(e.to_string()))
+}
+
+fn connect_error(e: sqlx::Error) -> StoreInitError {
+    StoreInitError::Connect(e.to_string())
+}
+
+impl Dialect for Sqlite {
+    // `WHERE true` is SQLite's documented way to tell an INSERT … SELECT's upsert clause
+    // from a join's ON.
+    const INSERT_USERS: &'static str = "INSERT INTO users (pool_id, sub, username_key, version, doc) \
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each($1) AS j \
+         WHERE true ON CONFLICT DO NOTHING RETURNING pool_id, sub";
+    const INSERT_ALIASES: &'static str = "INSERT INTO user_aliases (pool_id, sub, alias_key) \
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each($1) AS j \
+         WHERE true ON CONFLICT DO NOTHING RETURNING pool_id, sub, alias_key";
+    const INSERT_SEARCH: &'static str = "INSERT INTO user_search (pool_id, username_key, sub, attribute, value) \
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each($1) AS j \
+         WHERE true ON CONFLICT DO NOTHING";
+
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+}

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use cognate_crypto::random::RandomSource;
 
+pub mod auth;
 pub mod client;
 pub mod codes;
 pub mod enums;
@@ -30,7 +31,10 @@ pub mod password;
 pub mod pool;
 pub mod ports;
 pub mod schema;
+pub mod selfservice;
+pub mod signing;
 pub mod time;
+pub mod tokens;
 pub mod user;
 
 mod b64;
@@ -59,6 +63,8 @@ pub struct Domain {
     random: Arc<dyn RandomSource>,
     keys: Keyring,
     config: DomainConfig,
+    /// Signing keys opened on this node (TTL-bounded, see `signing`).
+    key_cache: signing::KeyCache,
 }
 
 /// The ports and keys a [`Domain`] is built from.
@@ -78,6 +84,7 @@ impl Domain {
             random: ports.random,
             keys,
             config,
+            key_cache: signing::KeyCache::default(),
         }
     }
 

@@ -9,6 +9,9 @@ use crate::client::AppClient;
 use crate::group::Group;
 use crate::messages::{OutboxEntry, OutgoingMessage};
 use crate::pool::UserPool;
+use crate::signing::{KeyPurpose, SigningKeyRecord};
+use crate::time::Timestamp;
+use crate::tokens::AuthSession;
 use crate::user::User;
 
 /// Why a store call failed.
@@ -94,6 +97,13 @@ pub struct StoredCode {
     pub hash: Vec<u8>,
     pub expires_at_ms: i64,
     pub attempts: i32,
+}
+
+/// Consecutive failed sign-ins and when the last one happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureState {
+    pub count: i64,
+    pub last_failure_ms: i64,
 }
 
 /// Persistence. Implementations have no rules: they store, index and query.
@@ -193,6 +203,38 @@ pub trait Store: Send + Sync {
     /// Counts a wrong guess; returns the new attempt count.
     async fn bump_code_attempts(&self, pool_id: &str, sub: &str, purpose: &str)
     -> StoreResult<i32>;
+
+    /// Inserts a signing key; `Conflict::Exists` when the pool already has an active key
+    /// (one not retired) for the same purpose.
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+    /// Every key of the pool, retired ones included.
+    async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>>;
+    /// Marks the pool's active keys of this purpose retired at `at`.
+    async fn retire_signing_keys(&self, pool_id: &str, purpose: KeyPurpose, at: Timestamp) -> StoreResult<()>;
+
+    async fn insert_session(&self, session: &AuthSession) -> StoreResult<()>;
+    async fn get_session(&self, origin_jti: &str) -> StoreResult<Option<AuthSession>>;
+    /// The session whose current or previous refresh-token hash is `hash`.
+    async fn get_session_by_refresh_hash(&self, hash: &[u8]) -> StoreResult<Option<AuthSession>>;
+    /// Replaces the session (after rotation) only if its refresh hash is still `expected`;
+    /// false when another request rotated it first.
+    async fn rotate_session(&self, session: &AuthSession, expected_refresh_hash: &[u8]) -> StoreResult<bool>;
+    /// Marks one session revoked; false when it does not exist.
+    async fn revoke_session(&self, origin_jti: &str, at: Timestamp) -> StoreResult<bool>;
+    /// Marks every unrevoked session of the user revoked; returns how many.
+    async fn revoke_user_sessions(&self, pool_id: &str, sub: &str, at: Timestamp) -> StoreResult<u64>;
+
+    /// Records a single-use marker; true only for the first caller (across all nodes).
+    async fn use_once(&self, key: &str, expires_at_ms: i64) -> StoreResult<bool>;
+
+    /// Consecutive failed sign-ins under `key` (a sub, or a keyed hash of an unknown name).
+    async fn get_failures(&self, pool_id: &str, key: &str) -> StoreResult<Option<FailureState>>;
+    /// Counts one more failure at `now_ms`; returns the new count.
+    async fn record_failure(&self, pool_id: &str, key: &str, now_ms: i64) -> StoreResult<i64>;
+    async fn clear_failures(&self, pool_id: &str, key: &str) -> StoreResult<()>;
+
+    /// Deletes sessions and single-use markers that expired before `now_ms`; returns how many rows.
+    async fn purge_expired(&self, now_ms: i64) -> StoreResult<u64>;
 
     async fn append_outbox(&self, entry: &OutboxEntry) -> StoreResult<()>;
     /// Newest first, optionally for one pool.

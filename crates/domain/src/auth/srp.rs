@@ -1,0 +1,153 @@
+//! USER_SRP_AUTH → PASSWORD_VERIFIER, exactly as Cognito's clients compute it. The server's
+//! ephemeral secret travels inside the sealed, single-use SECRET_BLOCK, so any node can verify
+//! the answer. Unknown users (when the client hides existence) get a stable fake salt and a
+//! well-formed B, and the answer costs the same work before it is refused.
+
+use std::collections::BTreeMap;
+
+use cognate_crypto::srp::{self, ServerEphemeral, U3072};
+use serde::{Deserialize, Serialize};
+
+use super::{AuthOutcome, Caller, Opened, incorrect, missing};
+use crate::error::{Error, Result};
+use crate::pool::UserPool;
+use crate::{Domain, b64};
+
+/// How far a client's TIMESTAMP may be from the server's clock.
+const TIMESTAMP_SKEW_SECS: i64 = 300;
+
+/// What the SECRET_BLOCK carries from the challenge to its answer.
+#[derive(Debug, Serialize, Deserialize)]
+struct SrpState {
+    /// `None` for an unknown user answered with a fake challenge.
+    sub: Option<String>,
+    user_id_for_srp: String,
+    a: String,
+    b: String,
+    big_b: String,
+}
+
+impl Domain {
+    pub(super) async fn start_srp(&self, caller: &Caller, params: &BTreeMap<String, String>) -> Result<AuthOutcome> {
+        let username = params.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
+        let srp_a = params.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
+        self.check_secret_hash(&caller.client, &[username], params.get("SECRET_HASH").map(String::as_str))?;
+        let a = srp::parse_hex(srp_a).map_err(|_| Error::invalid_parameter("SRP_A is not a valid hexadecimal number."))?;
+        let user = self.find_sign_in_user(&caller.pool, username).await?;
+        let (sub, user_id, salt, v) = match &user {
+            Some(user) if user.enabled && user.password.is_some() => {
+                self.check_lockout(&caller.pool.id, &user.sub).await?;
+                let verifier = self.open_password(&caller.pool, user)?.ok_or_else(incorrect)?;
+                (Some(user.sub.clone()), user.username.clone(), verifier.salt().to_vec(), verifier.v().clone())
+            }
+            Some(user) if !user.enabled => return Err(Error::not_authorized("User is disabled.")),
+            Some(_) => return Err(incorrect()),
+            None if caller.client.prevents_user_existence_errors() => {
+                let (salt, v) = self.fake_verifier(&caller.pool, username)?;
+                (None, username.clone(), salt, v)
+            }
+            None => return Err(Error::user_not_found()),
+        };
+        let (b, ephemeral) = self.server_ephemeral(&v)?;
+        let state = SrpState {
+            sub,
+            user_id_for_srp: user_id.clone(),
+            a: srp::to_hex(&a),
+            b: hex::encode(b),
+            big_b: srp::to_hex(ephemeral.public()),
+        };
+        let lifetime = self.session_lifetime(&caller.client);
+        let block = self.seal_step("srp", &caller.pool.id, &caller.client.client_id, lifetime, state)?;
+        let mut parameters = BTreeMap::new();
+        parameters.insert("SALT".to_owned(), hex::encode(srp::pad_bytes(&salt)));
+        parameters.insert("SRP_B".to_owned(), srp::to_hex(ephemeral.public()));
+        parameters.insert("SECRET_BLOCK".to_owned(), b64::encode_std(&block));
+        parameters.insert("USERNAME".to_owned(), user_id.clone());
+        parameters.insert("USER_ID_FOR_SRP".to_owned(), user_id);
+        Ok(AuthOutcome::Challenge { name: "PASSWORD_VERIFIER".to_owned(), session: None, parameters })
+    }
+
+    /// A fresh `b` and `B = k·v + g^b`; a `B` that is 0 mod N is drawn again.
+    fn server_ephemeral(&self, v: &U3072) -> Result<([u8; 32], ServerEphemeral)> {
+        for _ in 0..4 {
+            let mut b = [0u8; 32];
+            self.random().fill(&mut b);
+            if let Ok(ephemeral) = ServerEphemeral::new(v, &b) {
+                return Ok((b, ephemeral));
+            }
+        }
+        Err(Error::internal("could not draw an SRP ephemeral"))
+    }
+
+    /// A salt and verifier for a name with no user: derived from the name with the server's
+    /// key, so repeated attempts see the same salt, and costing no modular exponentiation,
+    /// so the challenge takes as long as a real one.
+    fn fake_verifier(&self, pool: &UserPool, username: &str) -> Result<(Vec<u8>, U3072)> {
+        let seed = format!("{}:{username}", pool.id);
+        let salt = self.keys.hash("fake-srp-salt", seed.as_bytes())[..16].to_vec();
+        let mut bytes = Vec::with_capacity(384);
+        let mut counter = 0u8;
+        while bytes.len() < 383 {
+            let mut input = seed.clone().into_bytes();
+            input.push(counter);
+            bytes.extend_from_slice(&self.keys.hash("fake-srp-verifier", &input));
+            counter = counter.wrapping_add(1);
+        }
+        bytes.truncate(383);
+        let v = srp::uint_from_be(&bytes).map_err(|_| Error::internal("fake verifier"))?;
+        Ok((salt, v))
+    }
+
+    pub(super) async fn finish_srp(&self, caller: &Caller, responses: &BTreeMap<String, String>) -> Result<AuthOutcome> {
+        let username = responses.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
+        let block_text = responses
+            .get("PASSWORD_CLAIM_SECRET_BLOCK")
+            .ok_or_else(|| missing("PASSWORD_CLAIM_SECRET_BLOCK"))?;
+        let signature = responses
+            .get("PASSWORD_CLAIM_SIGNATURE")
+            .ok_or_else(|| missing("PASSWORD_CLAIM_SIGNATURE"))?;
+        let timestamp = responses.get("TIMESTAMP").ok_or_else(|| missing("TIMESTAMP"))?;
+        let block = b64::decode_std(block_text).ok_or_else(super::expired_session)?;
+        let opened: Opened<SrpState> = self.open_step("srp", &block, &caller.client.client_id)?;
+        let state = &opened.state;
+        self.check_secret_hash(
+            &caller.client,
+            &[username, &state.user_id_for_srp],
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
+        self.spend_step(&opened).await?;
+        let user = match &state.sub {
+            Some(sub) => Some(
+                self.store
+                    .get_user_by_sub(&caller.pool.id, sub)
+                    .await
+                    .map_err(Error::from)?
+                    .ok_or_else(incorrect)?,
+            ),
+            None => None,
+        };
+        let v = match &user {
+            Some(user) => self.open_password(&caller.pool, user)?.ok_or_else(incorrect)?.v().clone(),
+            None => self.fake_verifier(&caller.pool, &state.user_id_for_srp)?.1,
+        };
+        let proof_holds = self.check_password_claim(&caller.pool, state, &v, &block, timestamp, signature);
+        let Some(user) = user else { return Err(incorrect()) };
+        if !proof_holds {
+            self.record_failed_password(&caller.pool.id, &user.sub).await?;
+            return Err(incorrect());
+        }
+        self.check_lockout(&caller.pool.id, &user.sub).await?;
+        self.clear_failed_passwords(&caller.pool.id, &user.sub).await?;
+        self.after_first_factor(caller, user).await
+    }
+
+    fn check_password_claim(&self, pool: &UserPool, state: &SrpState, v: &U3072, block: &[u8], timestamp: &str, signature: &str) -> bool {
+        let fresh = srp::parse_timestamp(timestamp).is_some_and(|t| (t - self.now().secs()).abs() <= TIMESTAMP_SKEW_SECS);
+        let (Ok(a), Ok(big_b), Ok(b)) = (srp::parse_hex(&state.a), srp::parse_hex(&state.big_b), hex::decode(&state.b)) else {
+            return false;
+        };
+        let Ok(keys) = srp::server_session_keys(&a, &big_b, &b, v) else { return false };
+        let claim_holds = keys.verify_password_claim(pool.srp_pool_name(), &state.user_id_for_srp, block, timestamp, signature);
+        fresh && claim_holds
+    }
+}

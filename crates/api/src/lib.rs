@@ -10,11 +10,13 @@
 //! # Layout
 //! - [`json_api`]: `POST /` dispatched on `X-Amz-Target`.
 //! - [`sigv4`]: SigV4 verification for the IAM-authorised operations.
+//! - [`oauth`]: each pool's JWKS and OpenID discovery document.
 //! - [`operator`]: `/health`, `/metrics`, and the dev-mode outbox and reset endpoints.
 //! - [`error`]: the one mapping from errors to HTTP responses.
 
 pub mod error;
 pub mod json_api;
+pub mod oauth;
 pub mod operator;
 pub mod sigv4;
 
@@ -49,7 +51,12 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/", post(json_api::handle))
         .route("/health", get(operator::health))
-        .route("/metrics", get(operator::metrics));
+        .route("/metrics", get(operator::metrics))
+        .route("/{pool_id}/.well-known/jwks.json", get(oauth::jwks))
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(oauth::openid_configuration),
+        );
     if state.dev {
         router = router
             .route("/_dev/outbox", get(operator::outbox))

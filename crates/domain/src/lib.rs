@@ -97,6 +97,14 @@ impl Domain {
         self.store.ping().await.is_ok()
     }
 
+    /// Deletes expired sessions and spent single-use markers; run periodically by the server.
+    pub async fn purge_expired(&self) -> Result<u64> {
+        self.store
+            .purge_expired(self.now().millis())
+            .await
+            .map_err(Error::from)
+    }
+
     pub(crate) fn now(&self) -> Timestamp {
         self.clock.now()
     }

@@ -210,7 +210,12 @@ pub trait Store: Send + Sync {
     /// Every key of the pool, retired ones included.
     async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>>;
     /// Marks the pool's active keys of this purpose retired at `at`.
-    async fn retire_signing_keys(&self, pool_id: &str, purpose: KeyPurpose, at: Timestamp) -> StoreResult<()>;
+    async fn retire_signing_keys(
+        &self,
+        pool_id: &str,
+        purpose: KeyPurpose,
+        at: Timestamp,
+    ) -> StoreResult<()>;
 
     async fn insert_session(&self, session: &AuthSession) -> StoreResult<()>;
     async fn get_session(&self, origin_jti: &str) -> StoreResult<Option<AuthSession>>;
@@ -218,11 +223,20 @@ pub trait Store: Send + Sync {
     async fn get_session_by_refresh_hash(&self, hash: &[u8]) -> StoreResult<Option<AuthSession>>;
     /// Replaces the session (after rotation) only if its refresh hash is still `expected`;
     /// false when another request rotated it first.
-    async fn rotate_session(&self, session: &AuthSession, expected_refresh_hash: &[u8]) -> StoreResult<bool>;
+    async fn rotate_session(
+        &self,
+        session: &AuthSession,
+        expected_refresh_hash: &[u8],
+    ) -> StoreResult<bool>;
     /// Marks one session revoked; false when it does not exist.
     async fn revoke_session(&self, origin_jti: &str, at: Timestamp) -> StoreResult<bool>;
     /// Marks every unrevoked session of the user revoked; returns how many.
-    async fn revoke_user_sessions(&self, pool_id: &str, sub: &str, at: Timestamp) -> StoreResult<u64>;
+    async fn revoke_user_sessions(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        at: Timestamp,
+    ) -> StoreResult<u64>;
 
     /// Records a single-use marker; true only for the first caller (across all nodes).
     async fn use_once(&self, key: &str, expires_at_ms: i64) -> StoreResult<bool>;

@@ -48,22 +48,34 @@ struct Public {
 }
 
 fn verified_flags_are_not_writable(attributes: &[(String, String)]) -> Result<()> {
-    match attributes.iter().find(|(n, _)| schema::VERIFIED_FLAGS.contains(&n.as_str())) {
-        Some((name, _)) => Err(Error::not_authorized(format!("A client attempted to write unauthorized attribute {name}"))),
+    match attributes
+        .iter()
+        .find(|(n, _)| schema::VERIFIED_FLAGS.contains(&n.as_str()))
+    {
+        Some((name, _)) => Err(Error::not_authorized(format!(
+            "A client attempted to write unauthorized attribute {name}"
+        ))),
         None => Ok(()),
     }
 }
 
 fn check_client_may_write(client: &AppClient, attributes: &[(String, String)]) -> Result<()> {
-    let Some(writable) = &client.settings.write_attributes else { return Ok(()) };
+    let Some(writable) = &client.settings.write_attributes else {
+        return Ok(());
+    };
     match attributes.iter().find(|(n, _)| !writable.contains(n)) {
-        Some((name, _)) => Err(Error::not_authorized(format!("A client attempted to write unauthorized attribute {name}"))),
+        Some((name, _)) => Err(Error::not_authorized(format!(
+            "A client attempted to write unauthorized attribute {name}"
+        ))),
         None => Ok(()),
     }
 }
 
 /// Where a sign-up confirmation code goes: the phone when it is auto-verified, else the email.
-fn sign_up_destination(pool: &UserPool, user: &User) -> Option<(DeliveryMedium, String, &'static str)> {
+fn sign_up_destination(
+    pool: &UserPool,
+    user: &User,
+) -> Option<(DeliveryMedium, String, &'static str)> {
     let auto = &pool.settings.auto_verified_attributes;
     let phone = auto
         .contains(&VerifiableAttribute::PhoneNumber)
@@ -79,19 +91,30 @@ fn sign_up_destination(pool: &UserPool, user: &User) -> Option<(DeliveryMedium, 
 }
 
 fn delivery(medium: DeliveryMedium, destination: &str, attribute: &str) -> CodeDelivery {
-    CodeDelivery { destination: mask_destination(medium, destination), medium, attribute: attribute.to_owned() }
+    CodeDelivery {
+        destination: mask_destination(medium, destination),
+        medium,
+        attribute: attribute.to_owned(),
+    }
 }
 
 fn verification_purpose(attribute: &str) -> Result<CodePurpose> {
     match attribute {
         "email" => Ok(CodePurpose::VerifyEmail),
         "phone_number" => Ok(CodePurpose::VerifyPhoneNumber),
-        other => Err(Error::invalid_parameter(format!("Attribute {other} cannot be verified."))),
+        other => Err(Error::invalid_parameter(format!(
+            "Attribute {other} cannot be verified."
+        ))),
     }
 }
 
 impl Domain {
-    async fn public_caller(&self, client_id: &str, username: &str, secret_hash: Option<&str>) -> Result<Public> {
+    async fn public_caller(
+        &self,
+        client_id: &str,
+        username: &str,
+        secret_hash: Option<&str>,
+    ) -> Result<Public> {
         let client = self.client_by_id(client_id).await?;
         let pool = self.user_pool(&client.pool_id).await?;
         self.check_secret_hash(&client, &[username], secret_hash)?;
@@ -103,31 +126,51 @@ impl Domain {
     async fn named_user(&self, public: &Public, username: &str) -> Result<User> {
         match self.find_sign_in_user(&public.pool, username).await? {
             Some(user) => Ok(user),
-            None if public.client.prevents_user_existence_errors() => {
-                Err(Error::new(ErrorKind::CodeMismatch, "Invalid verification code provided, please try again."))
-            }
+            None if public.client.prevents_user_existence_errors() => Err(Error::new(
+                ErrorKind::CodeMismatch,
+                "Invalid verification code provided, please try again.",
+            )),
             None => Err(Error::user_not_found()),
         }
     }
 
     /// SignUp.
     pub async fn sign_up(&self, input: SignUpInput) -> Result<SignUpOutcome> {
-        let public = self.public_caller(&input.client_id, &input.username, input.secret_hash.as_deref()).await?;
+        let public = self
+            .public_caller(
+                &input.client_id,
+                &input.username,
+                input.secret_hash.as_deref(),
+            )
+            .await?;
         let pool = &public.pool;
-        if pool.settings.admin_create_user_config.allow_admin_create_user_only {
-            return Err(Error::not_authorized("SignUp is not permitted for this user pool"));
+        if pool
+            .settings
+            .admin_create_user_config
+            .allow_admin_create_user_only
+        {
+            return Err(Error::not_authorized(
+                "SignUp is not permitted for this user pool",
+            ));
         }
         verified_flags_are_not_writable(&input.attributes)?;
         check_client_may_write(&public.client, &input.attributes)?;
         let mut attributes = collect_attributes(pool, &input.attributes, Writer::User)?;
         let username = self.username_for_new_user(pool, &input.username, &mut attributes)?;
-        if let Some(required) = pool.schema.iter().find(|a| a.required && a.name != "sub" && !attributes.contains_key(&a.name)) {
+        if let Some(required) = pool
+            .schema
+            .iter()
+            .find(|a| a.required && a.name != "sub" && !attributes.contains_key(&a.name))
+        {
             return Err(Error::invalid_parameter(format!(
                 "Attributes did not conform to the schema: {}: The attribute is required",
                 required.name
             )));
         }
-        let password = input.password.as_deref().ok_or_else(|| Error::invalid_parameter("Missing required parameter Password"))?;
+        let password = input
+            .password
+            .as_deref()
+            .ok_or_else(|| Error::invalid_parameter("Missing required parameter Password"))?;
         crate::password::check_policy(&pool.settings.password_policy, password)?;
         let now = self.now();
         let sub = ids::new_uuid(self.random());
@@ -149,19 +192,32 @@ impl Domain {
             mfa_methods: Vec::new(),
             pending_attributes: BTreeMap::new(),
         };
-        self.insert_user(pool, &user, false, CreatedBy::SignUp).await?;
+        self.insert_user(pool, &user, false, CreatedBy::SignUp)
+            .await?;
         let delivery = match sign_up_destination(pool, &user) {
             Some((medium, destination, attribute)) => {
-                self.send_code(pool, &user, CodePurpose::SignUp, medium, &destination).await?;
+                self.send_code(pool, &user, CodePurpose::SignUp, medium, &destination)
+                    .await?;
                 Some(delivery(medium, &destination, attribute))
             }
             None => None,
         };
-        Ok(SignUpOutcome { user_sub: sub, confirmed: false, delivery })
+        Ok(SignUpOutcome {
+            user_sub: sub,
+            confirmed: false,
+            delivery,
+        })
     }
 
     /// ConfirmSignUp: the code from sign-up confirms the user and verifies where it was sent.
-    pub async fn confirm_sign_up(&self, client_id: &str, secret_hash: Option<&str>, username: &str, code: &str, force_alias: bool) -> Result<()> {
+    pub async fn confirm_sign_up(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+        code: &str,
+        force_alias: bool,
+    ) -> Result<()> {
         let public = self.public_caller(client_id, username, secret_hash).await?;
         let mut user = self.named_user(&public, username).await?;
         if user.status != UserStatus::Unconfirmed {
@@ -170,48 +226,84 @@ impl Domain {
                 user.status.as_str()
             )));
         }
-        self.consume_code(&public.pool, &user, CodePurpose::SignUp, code).await?;
+        self.consume_code(&public.pool, &user, CodePurpose::SignUp, code)
+            .await?;
         if let Some((_, _, attribute)) = sign_up_destination(&public.pool, &user) {
             user.set_verified(attribute, true);
         }
         user.status = UserStatus::Confirmed;
-        self.save_user_with(&public.pool, &mut user, force_alias).await
+        self.save_user_with(&public.pool, &mut user, force_alias)
+            .await
     }
 
     /// ResendConfirmationCode.
-    pub async fn resend_confirmation_code(&self, client_id: &str, secret_hash: Option<&str>, username: &str) -> Result<CodeDelivery> {
+    pub async fn resend_confirmation_code(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+    ) -> Result<CodeDelivery> {
         let public = self.public_caller(client_id, username, secret_hash).await?;
         let user = match self.find_sign_in_user(&public.pool, username).await? {
             Some(user) => user,
-            None if public.client.prevents_user_existence_errors() => return Ok(self.simulated_delivery(&public.pool)),
+            None if public.client.prevents_user_existence_errors() => {
+                return Ok(self.simulated_delivery(&public.pool));
+            }
             None => return Err(Error::user_not_found()),
         };
         if user.status != UserStatus::Unconfirmed {
             return Err(Error::invalid_parameter("User is already confirmed."));
         }
         let (medium, destination, attribute) = sign_up_destination(&public.pool, &user)
-            .ok_or_else(|| Error::invalid_parameter("Cannot resend codes. Auto verification not turned on."))?;
-        self.send_code(&public.pool, &user, CodePurpose::SignUp, medium, &destination).await?;
+            .ok_or_else(|| {
+                Error::invalid_parameter("Cannot resend codes. Auto verification not turned on.")
+            })?;
+        self.send_code(
+            &public.pool,
+            &user,
+            CodePurpose::SignUp,
+            medium,
+            &destination,
+        )
+        .await?;
         Ok(delivery(medium, &destination, attribute))
     }
 
     /// What a hidden unknown user is told: a plausible, masked destination.
     fn simulated_delivery(&self, pool: &UserPool) -> CodeDelivery {
-        let email = pool.settings.auto_verified_attributes.contains(&VerifiableAttribute::Email)
+        let email = pool
+            .settings
+            .auto_verified_attributes
+            .contains(&VerifiableAttribute::Email)
             || pool.settings.account_recovery.is_some();
         if email {
-            CodeDelivery { destination: "u***@e***".to_owned(), medium: DeliveryMedium::Email, attribute: "email".to_owned() }
+            CodeDelivery {
+                destination: "u***@e***".to_owned(),
+                medium: DeliveryMedium::Email,
+                attribute: "email".to_owned(),
+            }
         } else {
-            CodeDelivery { destination: "+*******0000".to_owned(), medium: DeliveryMedium::Sms, attribute: "phone_number".to_owned() }
+            CodeDelivery {
+                destination: "+*******0000".to_owned(),
+                medium: DeliveryMedium::Sms,
+                attribute: "phone_number".to_owned(),
+            }
         }
     }
 
     /// ForgotPassword: a reset code to the address the pool's recovery setting picks.
-    pub async fn forgot_password(&self, client_id: &str, secret_hash: Option<&str>, username: &str) -> Result<CodeDelivery> {
+    pub async fn forgot_password(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+    ) -> Result<CodeDelivery> {
         let public = self.public_caller(client_id, username, secret_hash).await?;
         let user = match self.find_sign_in_user(&public.pool, username).await? {
             Some(user) => user,
-            None if public.client.prevents_user_existence_errors() => return Ok(self.simulated_delivery(&public.pool)),
+            None if public.client.prevents_user_existence_errors() => {
+                return Ok(self.simulated_delivery(&public.pool));
+            }
             None => return Err(Error::user_not_found()),
         };
         if !user.enabled {
@@ -220,37 +312,69 @@ impl Domain {
         let (medium, destination) = recovery_destination(&public.pool, &user).ok_or_else(|| {
             Error::invalid_parameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
         })?;
-        self.send_code(&public.pool, &user, CodePurpose::ResetPassword, medium, &destination).await?;
-        let attribute = if medium == DeliveryMedium::Email { "email" } else { "phone_number" };
+        self.send_code(
+            &public.pool,
+            &user,
+            CodePurpose::ResetPassword,
+            medium,
+            &destination,
+        )
+        .await?;
+        let attribute = if medium == DeliveryMedium::Email {
+            "email"
+        } else {
+            "phone_number"
+        };
         Ok(delivery(medium, &destination, attribute))
     }
 
     /// ConfirmForgotPassword: the reset code sets a new password (a bad password keeps the code).
-    pub async fn confirm_forgot_password(&self, client_id: &str, secret_hash: Option<&str>, username: &str, code: &str, password: &str) -> Result<()> {
+    pub async fn confirm_forgot_password(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+        code: &str,
+        password: &str,
+    ) -> Result<()> {
         let public = self.public_caller(client_id, username, secret_hash).await?;
         let mut user = self.named_user(&public, username).await?;
         crate::password::check_policy(&public.pool.settings.password_policy, password)?;
-        self.consume_code(&public.pool, &user, CodePurpose::ResetPassword, code).await?;
-        user.password = Some(self.seal_password(&public.pool, &user.sub, &user.username, password, false)?);
-        if matches!(user.status, UserStatus::ResetRequired | UserStatus::ForceChangePassword) {
+        self.consume_code(&public.pool, &user, CodePurpose::ResetPassword, code)
+            .await?;
+        user.password =
+            Some(self.seal_password(&public.pool, &user.sub, &user.username, password, false)?);
+        if matches!(
+            user.status,
+            UserStatus::ResetRequired | UserStatus::ForceChangePassword
+        ) {
             user.status = UserStatus::Confirmed;
         }
         self.save_user(&public.pool, &mut user).await?;
-        self.clear_failed_passwords(&public.pool.id, &user.sub).await
+        self.clear_failed_passwords(&public.pool.id, &user.sub)
+            .await
     }
 
     /// ChangePassword.
-    pub async fn change_password(&self, access_token: &str, previous: Option<&str>, proposed: &str) -> Result<()> {
+    pub async fn change_password(
+        &self,
+        access_token: &str,
+        previous: Option<&str>,
+        proposed: &str,
+    ) -> Result<()> {
         let context = self.verify_access_token(access_token).await?;
         let (pool, mut user) = (context.pool, context.user);
         self.check_lockout(&pool.id, &user.sub).await?;
-        let previous = previous.ok_or_else(|| Error::invalid_parameter("Missing required parameter PreviousPassword"))?;
+        let previous = previous.ok_or_else(|| {
+            Error::invalid_parameter("Missing required parameter PreviousPassword")
+        })?;
         if !self.password_matches(&pool, &user, previous)? {
             self.record_failed_password(&pool.id, &user.sub).await?;
             return Err(Error::not_authorized("Incorrect username or password."));
         }
         crate::password::check_policy(&pool.settings.password_policy, proposed)?;
-        user.password = Some(self.seal_password(&pool, &user.sub, &user.username, proposed, false)?);
+        user.password =
+            Some(self.seal_password(&pool, &user.sub, &user.username, proposed, false)?);
         self.save_user(&pool, &mut user).await
     }
 
@@ -262,7 +386,11 @@ impl Domain {
     /// UpdateUserAttributes: a changed email or phone is verified before it replaces the old
     /// one when the pool requires it; otherwise it replaces it unverified. Codes go out for
     /// auto-verified attributes.
-    pub async fn update_user_attributes(&self, access_token: &str, changes: &[(String, String)]) -> Result<Vec<CodeDelivery>> {
+    pub async fn update_user_attributes(
+        &self,
+        access_token: &str,
+        changes: &[(String, String)],
+    ) -> Result<Vec<CodeDelivery>> {
         let context = self.verify_access_token(access_token).await?;
         let (pool, mut user) = (context.pool, context.user);
         let client = self.client_by_id(&context.client_id).await?;
@@ -274,10 +402,12 @@ impl Domain {
             .iter()
             .map(|a| a.as_str())
             .collect();
-        let (pending, immediate): (Vec<_>, Vec<_>) = changes
-            .iter()
-            .cloned()
-            .partition(|(name, value)| held_back.contains(&name.as_str()) && user.attribute(name) != Some(value.as_str()) && user.attribute(name).is_some());
+        let (pending, immediate): (Vec<_>, Vec<_>) =
+            changes.iter().cloned().partition(|(name, value)| {
+                held_back.contains(&name.as_str())
+                    && user.attribute(name) != Some(value.as_str())
+                    && user.attribute(name).is_some()
+            });
         for (name, value) in &pending {
             schema::check_attribute(&pool.schema, name, value, Writer::User)?;
         }
@@ -288,7 +418,11 @@ impl Domain {
         self.save_user(&pool, &mut user).await?;
         let mut deliveries = Vec::new();
         for (name, _) in changes {
-            let auto = pool.settings.auto_verified_attributes.iter().any(|a| a.as_str() == name);
+            let auto = pool
+                .settings
+                .auto_verified_attributes
+                .iter()
+                .any(|a| a.as_str() == name);
             if auto && (name == "email" || name == "phone_number") {
                 deliveries.push(self.send_verification_code(&pool, &user, name).await?);
             }
@@ -296,29 +430,51 @@ impl Domain {
         Ok(deliveries)
     }
 
-    async fn send_verification_code(&self, pool: &UserPool, user: &User, attribute: &str) -> Result<CodeDelivery> {
+    async fn send_verification_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        attribute: &str,
+    ) -> Result<CodeDelivery> {
         let purpose = verification_purpose(attribute)?;
         let destination = user
             .pending_attributes
             .get(attribute)
             .map(String::as_str)
             .or_else(|| user.attribute(attribute))
-            .ok_or_else(|| Error::invalid_parameter(format!("The user has no {attribute} to verify.")))?
+            .ok_or_else(|| {
+                Error::invalid_parameter(format!("The user has no {attribute} to verify."))
+            })?
             .to_owned();
-        let medium = if attribute == "email" { DeliveryMedium::Email } else { DeliveryMedium::Sms };
-        self.send_code(pool, user, purpose, medium, &destination).await?;
+        let medium = if attribute == "email" {
+            DeliveryMedium::Email
+        } else {
+            DeliveryMedium::Sms
+        };
+        self.send_code(pool, user, purpose, medium, &destination)
+            .await?;
         Ok(delivery(medium, &destination, attribute))
     }
 
     /// GetUserAttributeVerificationCode.
-    pub async fn get_user_attribute_verification_code(&self, access_token: &str, attribute: &str) -> Result<CodeDelivery> {
+    pub async fn get_user_attribute_verification_code(
+        &self,
+        access_token: &str,
+        attribute: &str,
+    ) -> Result<CodeDelivery> {
         let context = self.verify_access_token(access_token).await?;
         verification_purpose(attribute)?;
-        self.send_verification_code(&context.pool, &context.user, attribute).await
+        self.send_verification_code(&context.pool, &context.user, attribute)
+            .await
     }
 
     /// VerifyUserAttribute: a pending value replaces the old one; the attribute becomes verified.
-    pub async fn verify_user_attribute(&self, access_token: &str, attribute: &str, code: &str) -> Result<()> {
+    pub async fn verify_user_attribute(
+        &self,
+        access_token: &str,
+        attribute: &str,
+        code: &str,
+    ) -> Result<()> {
         let context = self.verify_access_token(access_token).await?;
         let (pool, mut user) = (context.pool, context.user);
         let purpose = verification_purpose(attribute)?;
@@ -333,8 +489,12 @@ impl Domain {
     /// DeleteUser.
     pub async fn delete_user(&self, access_token: &str) -> Result<()> {
         let context = self.verify_access_token(access_token).await?;
-        self.sign_out_everywhere(&context.pool.id, &context.user.sub).await?;
-        self.store.delete_user(&context.pool.id, &context.user.sub).await.map_err(Error::from)?;
+        self.sign_out_everywhere(&context.pool.id, &context.user.sub)
+            .await?;
+        self.store
+            .delete_user(&context.pool.id, &context.user.sub)
+            .await
+            .map_err(Error::from)?;
         Ok(())
     }
 
@@ -343,17 +503,25 @@ impl Domain {
         let context = self.verify_access_token(access_token).await?;
         let (pool, mut user) = (context.pool, context.user);
         let client = self.client_by_id(&context.client_id).await?;
-        let as_pairs: Vec<(String, String)> = names.iter().map(|n| (n.clone(), String::new())).collect();
+        let as_pairs: Vec<(String, String)> =
+            names.iter().map(|n| (n.clone(), String::new())).collect();
         check_client_may_write(&client, &as_pairs)?;
         crate::user::delete_attributes(&pool, &mut user, names)?;
         self.save_user(&pool, &mut user).await
     }
 
     /// SetUserSettings / AdminSetUserSettings: the legacy SMS MFA options.
-    pub async fn set_user_settings(&self, pool: &UserPool, mut user: User, options: Vec<MfaOption>) -> Result<()> {
+    pub async fn set_user_settings(
+        &self,
+        pool: &UserPool,
+        mut user: User,
+        options: Vec<MfaOption>,
+    ) -> Result<()> {
         for option in &options {
             if option.delivery_medium != "SMS" || option.attribute_name != "phone_number" {
-                return Err(Error::invalid_parameter("Only SMS to phone_number is supported as an MFA option."));
+                return Err(Error::invalid_parameter(
+                    "Only SMS to phone_number is supported as an MFA option.",
+                ));
             }
         }
         user.mfa_options = options;
@@ -361,15 +529,28 @@ impl Domain {
     }
 
     /// SetUserSettings with an access token.
-    pub async fn set_user_settings_for_token(&self, access_token: &str, options: Vec<MfaOption>) -> Result<()> {
+    pub async fn set_user_settings_for_token(
+        &self,
+        access_token: &str,
+        options: Vec<MfaOption>,
+    ) -> Result<()> {
         let context = self.verify_access_token(access_token).await?;
-        self.set_user_settings(&context.pool, context.user, options).await
+        self.set_user_settings(&context.pool, context.user, options)
+            .await
     }
 
     /// AdminSetUserSettings.
-    pub async fn admin_set_user_settings(&self, pool_id: &str, username: &str, options: Vec<MfaOption>) -> Result<()> {
+    pub async fn admin_set_user_settings(
+        &self,
+        pool_id: &str,
+        username: &str,
+        options: Vec<MfaOption>,
+    ) -> Result<()> {
         let pool = self.user_pool(pool_id).await?;
-        let user = self.find_user(&pool, username).await?.ok_or_else(Error::user_not_found)?;
+        let user = self
+            .find_user(&pool, username)
+            .await?
+            .ok_or_else(Error::user_not_found)?;
         self.set_user_settings(&pool, user, options).await
     }
 }

@@ -70,7 +70,10 @@ pub struct KeyCache(Mutex<HashMap<String, Arc<PoolKeys>>>);
 impl KeyCache {
     fn get(&self, pool_id: &str, now: Timestamp) -> Option<Arc<PoolKeys>> {
         let cache = self.0.lock().ok()?;
-        cache.get(pool_id).filter(|k| now.millis() - k.loaded_at.millis() < CACHE_TTL_MS).cloned()
+        cache
+            .get(pool_id)
+            .filter(|k| now.millis() - k.loaded_at.millis() < CACHE_TTL_MS)
+            .cloned()
     }
 
     fn put(&self, pool_id: &str, keys: Arc<PoolKeys>) {
@@ -97,11 +100,22 @@ impl Domain {
         if let Some(keys) = self.key_cache.get(pool_id, now) {
             return Ok(keys);
         }
-        let mut records = self.store.list_signing_keys(pool_id).await.map_err(Error::from)?;
+        let mut records = self
+            .store
+            .list_signing_keys(pool_id)
+            .await
+            .map_err(Error::from)?;
         for purpose in [KeyPurpose::Id, KeyPurpose::Access] {
-            if !records.iter().any(|r| r.purpose == purpose && r.retired.is_none()) {
+            if !records
+                .iter()
+                .any(|r| r.purpose == purpose && r.retired.is_none())
+            {
                 self.create_signing_key(pool_id, purpose).await?;
-                records = self.store.list_signing_keys(pool_id).await.map_err(Error::from)?;
+                records = self
+                    .store
+                    .list_signing_keys(pool_id)
+                    .await
+                    .map_err(Error::from)?;
             }
         }
         let keys = Arc::new(self.open_keys(pool_id, &records, now)?);
@@ -109,37 +123,65 @@ impl Domain {
         Ok(keys)
     }
 
-    fn open_keys(&self, pool_id: &str, records: &[SigningKeyRecord], now: Timestamp) -> Result<PoolKeys> {
+    fn open_keys(
+        &self,
+        pool_id: &str,
+        records: &[SigningKeyRecord],
+        now: Timestamp,
+    ) -> Result<PoolKeys> {
         let active = |purpose: KeyPurpose| -> Result<Arc<RsaSigningKey>> {
             let record = records
                 .iter()
                 .filter(|r| r.purpose == purpose && r.retired.is_none())
                 .max_by_key(|r| r.created)
-                .ok_or_else(|| Error::internal(format!("pool {pool_id} has no active {} key", purpose.as_str())))?;
+                .ok_or_else(|| {
+                    Error::internal(format!(
+                        "pool {pool_id} has no active {} key",
+                        purpose.as_str()
+                    ))
+                })?;
             self.open_signing_key(record).map(Arc::new)
         };
         let published = records
             .iter()
-            .filter(|r| r.retired.is_none_or(|at| now.millis() - at.millis() < RETIRED_KEY_VISIBLE_MS))
+            .filter(|r| {
+                r.retired
+                    .is_none_or(|at| now.millis() - at.millis() < RETIRED_KEY_VISIBLE_MS)
+            })
             .map(|r| self.open_signing_key(r).map(|k| k.public_key().clone()))
             .collect::<Result<Vec<_>>>()?;
-        Ok(PoolKeys { id: active(KeyPurpose::Id)?, access: active(KeyPurpose::Access)?, published, loaded_at: now })
+        Ok(PoolKeys {
+            id: active(KeyPurpose::Id)?,
+            access: active(KeyPurpose::Access)?,
+            published,
+            loaded_at: now,
+        })
     }
 
     fn open_signing_key(&self, record: &SigningKeyRecord) -> Result<RsaSigningKey> {
-        let pem = self.keys.open(&key_purpose(&record.pool_id, record.purpose), &record.sealed_pem)?;
-        let pem = String::from_utf8(pem).map_err(|_| Error::internal("signing key is not UTF-8"))?;
-        RsaSigningKey::from_pkcs8_pem(record.kid.clone(), &pem).map_err(|e| Error::internal(format!("signing key: {e}")))
+        let pem = self.keys.open(
+            &key_purpose(&record.pool_id, record.purpose),
+            &record.sealed_pem,
+        )?;
+        let pem =
+            String::from_utf8(pem).map_err(|_| Error::internal("signing key is not UTF-8"))?;
+        RsaSigningKey::from_pkcs8_pem(record.kid.clone(), &pem)
+            .map_err(|e| Error::internal(format!("signing key: {e}")))
     }
 
     async fn create_signing_key(&self, pool_id: &str, purpose: KeyPurpose) -> Result<()> {
-        let key = RsaSigningKey::generate().map_err(|e| Error::internal(format!("key generation: {e}")))?;
-        let pem = key.to_pkcs8_pem().map_err(|e| Error::internal(format!("key encoding: {e}")))?;
+        let key = RsaSigningKey::generate()
+            .map_err(|e| Error::internal(format!("key generation: {e}")))?;
+        let pem = key
+            .to_pkcs8_pem()
+            .map_err(|e| Error::internal(format!("key encoding: {e}")))?;
         let record = SigningKeyRecord {
             pool_id: pool_id.to_owned(),
             kid: key.kid().to_owned(),
             purpose,
-            sealed_pem: self.keys.seal(&key_purpose(pool_id, purpose), pem.expose().as_bytes())?,
+            sealed_pem: self
+                .keys
+                .seal(&key_purpose(pool_id, purpose), pem.expose().as_bytes())?,
             created: self.now(),
             retired: None,
         };
@@ -156,7 +198,10 @@ impl Domain {
         self.user_pool(pool_id).await?;
         let now = self.now();
         for purpose in [KeyPurpose::Id, KeyPurpose::Access] {
-            self.store.retire_signing_keys(pool_id, purpose, now).await.map_err(Error::from)?;
+            self.store
+                .retire_signing_keys(pool_id, purpose, now)
+                .await
+                .map_err(Error::from)?;
             self.create_signing_key(pool_id, purpose).await?;
         }
         self.key_cache.forget(pool_id);

@@ -77,3 +77,23 @@ impl Clock for ManualClock {
         Timestamp(self.0.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
+
+/// The wall clock shifted by an adjustable offset: tests run in real time and jump forward
+/// to expire codes, sessions and tokens.
+#[derive(Debug, Default)]
+pub struct OffsetClock(std::sync::atomic::AtomicI64);
+
+impl OffsetClock {
+    pub fn advance_secs(&self, secs: i64) {
+        self.0
+            .fetch_add(secs * 1000, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        SystemClock
+            .now()
+            .plus_millis(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}

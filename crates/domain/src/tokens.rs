@@ -95,7 +95,10 @@ impl Domain {
             scopes: grant.scopes.clone(),
             device_key: grant.device_key.clone(),
         };
-        self.store.insert_session(&session).await.map_err(Error::from)?;
+        self.store
+            .insert_session(&session)
+            .await
+            .map_err(Error::from)?;
         let mut tokens = self.sign_tokens(&grant, &session).await?;
         tokens.refresh_token = Some(refresh_token);
         Ok(tokens)
@@ -108,17 +111,40 @@ impl Domain {
     }
 
     /// Signs the ID and access tokens of a session.
-    pub(crate) async fn sign_tokens(&self, grant: &Grant<'_>, session: &AuthSession) -> Result<IssuedTokens> {
+    pub(crate) async fn sign_tokens(
+        &self,
+        grant: &Grant<'_>,
+        session: &AuthSession,
+    ) -> Result<IssuedTokens> {
         let keys = self.pool_keys(&grant.pool.id).await?;
-        let groups = self.all_groups_for_user(&grant.pool.id, &grant.user.sub).await?;
+        let groups = self
+            .all_groups_for_user(&grant.pool.id, &grant.user.sub)
+            .await?;
         let now = self.now().secs();
         let event_id = ids::new_uuid(self.random());
-        let common = Common { grant, session, now, event_id: &event_id, groups: &groups };
+        let common = Common {
+            grant,
+            session,
+            now,
+            event_id: &event_id,
+            groups: &groups,
+        };
         let id_claims = self.id_claims(&common);
         let access_claims = self.access_claims(&common);
-        let id_token = keys.id.sign(&id_claims).map_err(|e| Error::internal(format!("signing: {e}")))?;
-        let access_token = keys.access.sign(&access_claims).map_err(|e| Error::internal(format!("signing: {e}")))?;
-        Ok(IssuedTokens { id_token, access_token, refresh_token: None, expires_in: grant.client.access_token_seconds() })
+        let id_token = keys
+            .id
+            .sign(&id_claims)
+            .map_err(|e| Error::internal(format!("signing: {e}")))?;
+        let access_token = keys
+            .access
+            .sign(&access_claims)
+            .map_err(|e| Error::internal(format!("signing: {e}")))?;
+        Ok(IssuedTokens {
+            id_token,
+            access_token,
+            refresh_token: None,
+            expires_in: grant.client.access_token_seconds(),
+        })
     }
 
     fn id_claims(&self, c: &Common<'_>) -> Map<String, Value> {
@@ -126,8 +152,15 @@ impl Domain {
         let mut claims = Map::new();
         claims.insert("sub".into(), json!(user.sub));
         if !c.groups.is_empty() {
-            claims.insert("cognito:groups".into(), json!(c.groups.iter().map(|g| &g.name).collect::<Vec<_>>()));
-            let roles: Vec<_> = c.groups.iter().filter_map(|g| g.role_arn.as_ref()).collect();
+            claims.insert(
+                "cognito:groups".into(),
+                json!(c.groups.iter().map(|g| &g.name).collect::<Vec<_>>()),
+            );
+            let roles: Vec<_> = c
+                .groups
+                .iter()
+                .filter_map(|g| g.role_arn.as_ref())
+                .collect();
             if !roles.is_empty() {
                 claims.insert("cognito:roles".into(), json!(roles));
             }
@@ -145,7 +178,10 @@ impl Domain {
         claims.insert("event_id".into(), json!(c.event_id));
         claims.insert("token_use".into(), json!("id"));
         claims.insert("auth_time".into(), json!(c.session.auth_time));
-        claims.insert("exp".into(), json!(c.now + c.grant.client.id_token_seconds()));
+        claims.insert(
+            "exp".into(),
+            json!(c.now + c.grant.client.id_token_seconds()),
+        );
         claims.insert("iat".into(), json!(c.now));
         claims.insert("jti".into(), json!(ids::new_uuid(self.random())));
         claims
@@ -155,7 +191,10 @@ impl Domain {
         let mut claims = Map::new();
         claims.insert("sub".into(), json!(c.grant.user.sub));
         if !c.groups.is_empty() {
-            claims.insert("cognito:groups".into(), json!(c.groups.iter().map(|g| &g.name).collect::<Vec<_>>()));
+            claims.insert(
+                "cognito:groups".into(),
+                json!(c.groups.iter().map(|g| &g.name).collect::<Vec<_>>()),
+            );
         }
         if let Some(device_key) = &c.session.device_key {
             claims.insert("device_key".into(), json!(device_key));
@@ -167,7 +206,10 @@ impl Domain {
         claims.insert("token_use".into(), json!("access"));
         claims.insert("scope".into(), json!(c.grant.scopes.join(" ")));
         claims.insert("auth_time".into(), json!(c.session.auth_time));
-        claims.insert("exp".into(), json!(c.now + c.grant.client.access_token_seconds()));
+        claims.insert(
+            "exp".into(),
+            json!(c.now + c.grant.client.access_token_seconds()),
+        );
         claims.insert("iat".into(), json!(c.now));
         claims.insert("jti".into(), json!(ids::new_uuid(self.random())));
         claims.insert("username".into(), json!(c.grant.user.username));
@@ -179,24 +221,46 @@ impl Domain {
     pub async fn verify_access_token(&self, token: &str) -> Result<AccessContext> {
         let invalid = || Error::not_authorized("Invalid Access Token");
         let pool_id = unverified_pool_id(token).ok_or_else(invalid)?;
-        let pool = self.store.get_pool(&pool_id).await.map_err(Error::from)?.ok_or_else(invalid)?;
+        let pool = self
+            .store
+            .get_pool(&pool_id)
+            .await
+            .map_err(Error::from)?
+            .ok_or_else(invalid)?;
         let keys = self.pool_keys(&pool.id).await?;
-        let claims = cognate_crypto::jwt::verify_rs256(token, |kid| keys.verifying_key(kid), self.now().secs()).map_err(
-            |e| match e {
-                cognate_crypto::jwt::JwtError::Expired => Error::not_authorized("Access Token has expired"),
-                _ => invalid(),
-            },
-        )?;
+        let claims = cognate_crypto::jwt::verify_rs256(
+            token,
+            |kid| keys.verifying_key(kid),
+            self.now().secs(),
+        )
+        .map_err(|e| match e {
+            cognate_crypto::jwt::JwtError::Expired => {
+                Error::not_authorized("Access Token has expired")
+            }
+            _ => invalid(),
+        })?;
         let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
-        if text("token_use").as_deref() != Some("access") || text("iss") != Some(self.issuer(&pool.id)) {
+        if text("token_use").as_deref() != Some("access")
+            || text("iss") != Some(self.issuer(&pool.id))
+        {
             return Err(invalid());
         }
-        let scopes: Vec<String> = text("scope").unwrap_or_default().split(' ').map(str::to_owned).collect();
+        let scopes: Vec<String> = text("scope")
+            .unwrap_or_default()
+            .split(' ')
+            .map(str::to_owned)
+            .collect();
         if !scopes.iter().any(|s| s == ADMIN_SCOPE) {
-            return Err(Error::not_authorized("Access Token does not have required scopes"));
+            return Err(Error::not_authorized(
+                "Access Token does not have required scopes",
+            ));
         }
         let origin_jti = text("origin_jti").ok_or_else(invalid)?;
-        let session = self.store.get_session(&origin_jti).await.map_err(Error::from)?;
+        let session = self
+            .store
+            .get_session(&origin_jti)
+            .await
+            .map_err(Error::from)?;
         if session.as_ref().is_none_or(|s| s.revoked.is_some()) {
             return Err(Error::not_authorized("Access Token has been revoked"));
         }
@@ -210,19 +274,29 @@ impl Domain {
         if !user.enabled {
             return Err(Error::not_authorized("User is disabled."));
         }
-        Ok(AccessContext { pool, user, client_id: text("client_id").unwrap_or_default(), origin_jti, scopes })
+        Ok(AccessContext {
+            pool,
+            user,
+            client_id: text("client_id").unwrap_or_default(),
+            origin_jti,
+            scopes,
+        })
     }
 
     /// GlobalSignOut / AdminUserGlobalSignOut: every session of the user ends.
     pub(crate) async fn sign_out_everywhere(&self, pool_id: &str, sub: &str) -> Result<()> {
-        self.store.revoke_user_sessions(pool_id, sub, self.now()).await.map_err(Error::from)?;
+        self.store
+            .revoke_user_sessions(pool_id, sub, self.now())
+            .await
+            .map_err(Error::from)?;
         Ok(())
     }
 
     /// GlobalSignOut.
     pub async fn global_sign_out(&self, access_token: &str) -> Result<()> {
         let context = self.verify_access_token(access_token).await?;
-        self.sign_out_everywhere(&context.pool.id, &context.user.sub).await
+        self.sign_out_everywhere(&context.pool.id, &context.user.sub)
+            .await
     }
 
     /// AdminUserGlobalSignOut.
@@ -233,34 +307,66 @@ impl Domain {
 
     /// RevokeToken: ends the session a refresh token belongs to. An unknown or already revoked
     /// token succeeds, as RFC 7009 asks; an access token is the wrong type.
-    pub async fn revoke_token(&self, token: &str, client_id: &str, client_secret: Option<&str>) -> Result<()> {
+    pub async fn revoke_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+    ) -> Result<()> {
         let client = self.client_by_id(client_id).await?;
         if client.has_secret() {
             let secrets = self.client_secrets(&client)?;
             let given = client_secret.unwrap_or_default();
-            if !secrets.iter().any(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), given.as_bytes()))) {
-                return Err(Error::not_authorized(format!("Client {client_id} is configured with secret but secret was not received or is invalid")));
+            if !secrets.iter().any(|s| {
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    s.as_bytes(),
+                    given.as_bytes(),
+                ))
+            }) {
+                return Err(Error::not_authorized(format!(
+                    "Client {client_id} is configured with secret but secret was not received or is invalid"
+                )));
             }
         }
         if token.split('.').count() == 3 {
-            return Err(Error::new(ErrorKind::UnsupportedTokenType, "The token type is not supported."));
+            return Err(Error::new(
+                ErrorKind::UnsupportedTokenType,
+                "The token type is not supported.",
+            ));
         }
         if !client.settings.enable_token_revocation {
-            return Err(Error::new(ErrorKind::UnsupportedOperation, "Token revocation is not enabled for this client."));
+            return Err(Error::new(
+                ErrorKind::UnsupportedOperation,
+                "Token revocation is not enabled for this client.",
+            ));
         }
         let hash = self.keys.hash(refresh_purpose(), token.as_bytes());
-        let Some(session) = self.store.get_session_by_refresh_hash(&hash).await.map_err(Error::from)? else {
+        let Some(session) = self
+            .store
+            .get_session_by_refresh_hash(&hash)
+            .await
+            .map_err(Error::from)?
+        else {
             return Ok(());
         };
         if session.client_id != client.client_id {
-            return Err(Error::not_authorized("The refresh token was not issued to this client."));
+            return Err(Error::not_authorized(
+                "The refresh token was not issued to this client.",
+            ));
         }
-        self.store.revoke_session(&session.origin_jti, self.now()).await.map_err(Error::from)?;
+        self.store
+            .revoke_session(&session.origin_jti, self.now())
+            .await
+            .map_err(Error::from)?;
         Ok(())
     }
 
     /// The session a refresh token stands for, checked for expiry, revocation and rotation.
-    pub(crate) async fn session_for_refresh_token(&self, client: &AppClient, token: &str) -> Result<(AuthSession, bool)> {
+    pub(crate) async fn session_for_refresh_token(
+        &self,
+        client: &AppClient,
+        token: &str,
+    ) -> Result<(AuthSession, bool)> {
         let invalid = || Error::not_authorized("Invalid Refresh Token");
         let hash = self.keys.hash(refresh_purpose(), token.as_bytes());
         let session = self
@@ -279,13 +385,21 @@ impl Domain {
         if session.expires <= now {
             return Err(Error::not_authorized("Refresh Token has expired"));
         }
-        let is_current = bool::from(subtle::ConstantTimeEq::ct_eq(session.refresh_hash.as_slice(), hash.as_slice()));
+        let is_current = bool::from(subtle::ConstantTimeEq::ct_eq(
+            session.refresh_hash.as_slice(),
+            hash.as_slice(),
+        ));
         Ok((session, is_current))
     }
 
     /// Renews tokens from a refresh token; with rotation, the refresh token is replaced and the
     /// old one keeps working only for the grace period.
-    pub(crate) async fn refresh_session(&self, pool: &UserPool, client: &AppClient, token: &str) -> Result<(User, IssuedTokens)> {
+    pub(crate) async fn refresh_session(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        token: &str,
+    ) -> Result<(User, IssuedTokens)> {
         let (mut session, is_current) = self.session_for_refresh_token(client, token).await?;
         let user = self
             .store
@@ -296,31 +410,59 @@ impl Domain {
         if !user.enabled {
             return Err(Error::not_authorized("User is disabled."));
         }
-        let rotation = client.settings.refresh_token_rotation.as_ref().filter(|r| r.enabled);
+        let rotation = client
+            .settings
+            .refresh_token_rotation
+            .as_ref()
+            .filter(|r| r.enabled);
         let now = self.now();
         let new_refresh = match rotation {
             None => None,
-            Some(rotation) => {
-                if !is_current {
-                    let grace_ms = i64::from(rotation.retry_grace_period_seconds.unwrap_or(0)) * 1000;
-                    let rotated_at = session.rotated_at.unwrap_or(session.created);
-                    if now.millis() > rotated_at.millis() + grace_ms {
-                        self.store.revoke_session(&session.origin_jti, now).await.map_err(Error::from)?;
-                        return Err(Error::new(ErrorKind::RefreshTokenReuse, "The refresh token has already been used."));
-                    }
+            // The token rotation replaced: within the grace period a client may retry with it
+            // and gets fresh ID and access tokens (its new refresh token stays the current one);
+            // after it, reuse means the token leaked, so the whole session ends.
+            Some(rotation) if !is_current => {
+                let grace_ms = i64::from(rotation.retry_grace_period_seconds.unwrap_or(0)) * 1000;
+                let rotated_at = session.rotated_at.unwrap_or(session.created);
+                if now.millis() > rotated_at.millis() + grace_ms {
+                    self.store
+                        .revoke_session(&session.origin_jti, now)
+                        .await
+                        .map_err(Error::from)?;
+                    return Err(Error::new(
+                        ErrorKind::RefreshTokenReuse,
+                        "The refresh token has already been used.",
+                    ));
                 }
+                None
+            }
+            Some(_) => {
                 let fresh = self.new_refresh_token();
                 let expected = session.refresh_hash.clone();
                 session.previous_refresh_hash = Some(expected.clone());
                 session.refresh_hash = self.keys.hash(refresh_purpose(), fresh.as_bytes());
                 session.rotated_at = Some(now);
-                if !self.store.rotate_session(&session, &expected).await.map_err(Error::from)? {
-                    return Err(Error::new(ErrorKind::RefreshTokenReuse, "The refresh token has already been used."));
+                if !self
+                    .store
+                    .rotate_session(&session, &expected)
+                    .await
+                    .map_err(Error::from)?
+                {
+                    return Err(Error::new(
+                        ErrorKind::RefreshTokenReuse,
+                        "The refresh token has already been used.",
+                    ));
                 }
                 Some(fresh)
             }
         };
-        let grant = Grant { pool, client, user: &user, scopes: session.scopes.clone(), device_key: session.device_key.clone() };
+        let grant = Grant {
+            pool,
+            client,
+            user: &user,
+            scopes: session.scopes.clone(),
+            device_key: session.device_key.clone(),
+        };
         let mut tokens = self.sign_tokens(&grant, &session).await?;
         tokens.refresh_token = new_refresh;
         Ok((user, tokens))
@@ -347,10 +489,19 @@ struct Common<'a> {
 /// The role of the group with the lowest precedence, unless two groups tie for it.
 fn preferred_role(groups: &[crate::group::Group]) -> Option<&str> {
     let with_role: Vec<_> = groups.iter().filter(|g| g.role_arn.is_some()).collect();
-    let best = with_role.iter().map(|g| g.precedence.unwrap_or(i64::MAX)).min()?;
-    let mut at_best = with_role.iter().filter(|g| g.precedence.unwrap_or(i64::MAX) == best);
+    let best = with_role
+        .iter()
+        .map(|g| g.precedence.unwrap_or(i64::MAX))
+        .min()?;
+    let mut at_best = with_role
+        .iter()
+        .filter(|g| g.precedence.unwrap_or(i64::MAX) == best);
     let first = at_best.next()?;
-    if at_best.next().is_some() { None } else { first.role_arn.as_deref() }
+    if at_best.next().is_some() {
+        None
+    } else {
+        first.role_arn.as_deref()
+    }
 }
 
 /// The user attributes an ID token carries: those the client may read, verified flags as
@@ -364,7 +515,9 @@ fn readable_attributes(pool: &UserPool, client: &AppClient, user: &User) -> Vec<
         .map(|(name, value)| {
             let typed = match name.as_str() {
                 "email_verified" | "phone_number_verified" => json!(value == "true"),
-                "updated_at" => value.parse::<i64>().map_or_else(|_| json!(value), |n| json!(n)),
+                "updated_at" => value
+                    .parse::<i64>()
+                    .map_or_else(|_| json!(value), |n| json!(n)),
                 _ => json!(value),
             };
             let _ = pool;

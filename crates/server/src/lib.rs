@@ -23,6 +23,14 @@ use crate::outbound::{Outbound, SmsWebhook, SmtpMailer};
 
 /// Builds the domain and the router from a configuration.
 pub async fn build(config: &Config) -> anyhow::Result<(axum::Router, Arc<Domain>)> {
+    build_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// Like [`build`], with the clock injected (tests move time forward to expire codes and tokens).
+pub async fn build_with_clock(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(axum::Router, Arc<Domain>)> {
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!(
@@ -44,7 +52,6 @@ pub async fn build(config: &Config) -> anyhow::Result<(axum::Router, Arc<Domain>
         sms: config.sms.as_ref().map(SmsWebhook::new).transpose()?,
         dev: config.dev,
     };
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ports = Ports {
         store,
         sender: Arc::new(sender),
@@ -109,6 +116,20 @@ pub async fn serve(
         .context("server failed")
 }
 
+/// Deletes expired sessions and spent markers every ten minutes, on every node (the deletes
+/// are idempotent, so nodes need not coordinate).
+pub async fn purge_periodically(domain: Arc<Domain>) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        match domain.purge_expired().await {
+            Ok(rows) if rows > 0 => tracing::info!(rows, "purged expired sessions and markers"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging expired state failed"),
+        }
+    }
+}
+
 /// A server running in the background, for tests and embedding.
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -132,7 +153,15 @@ impl RunningServer {
 }
 
 /// Binds `config.listen` (use port 0 for a free port) and serves in the background.
-pub async fn spawn(mut config: Config) -> anyhow::Result<RunningServer> {
+pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
+    spawn_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// Like [`spawn`], with the clock injected.
+pub async fn spawn_with_clock(
+    mut config: Config,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<RunningServer> {
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -140,7 +169,7 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<RunningServer> {
     if config.public_url.ends_with(":0") {
         config.public_url = format!("http://{addr}");
     }
-    let (router, domain) = build(&config).await?;
+    let (router, domain) = build_with_clock(&config, clock).await?;
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, router, async move {
         let _ = rx.await;

@@ -21,6 +21,11 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Operator actions on signing keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Print the messages a dev-mode server recorded instead of (or before) sending them.
     Outbox {
         /// Base URL of a server running with --dev.
@@ -32,6 +37,19 @@ enum Command {
         /// How many messages, newest first.
         #[arg(long, default_value_t = 20)]
         limit: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysAction {
+    /// Rotate a pool's signing keys: new tokens use new keys; old keys stay in the JWKS until
+    /// their last token expires. Connects to the database the server uses.
+    Rotate {
+        /// The user pool whose keys to rotate.
+        #[arg(long)]
+        pool_id: String,
+        #[command(flatten)]
+        serve: ServeArgs,
     },
 }
 
@@ -47,6 +65,9 @@ fn main() -> anyhow::Result<()> {
             pool_id,
             limit,
         } => runtime.block_on(outbox(&url, pool_id.as_deref(), limit)),
+        Command::Keys {
+            action: KeysAction::Rotate { pool_id, serve },
+        } => runtime.block_on(rotate_keys(&pool_id, serve)),
     }
 }
 
@@ -54,14 +75,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(&args)?;
     init_logging(&config);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let (router, _domain) = cognate_server::build(&config).await?;
+    let (router, domain) = cognate_server::build(&config).await?;
     tracing::info!(
         listen = %listener.local_addr()?,
         database = %redact_url(&config.database_url),
         dev = config.dev,
         "cognate is serving"
     );
+    let purger = tokio::spawn(cognate_server::purge_periodically(domain));
     cognate_server::serve(listener, router, shutdown_signal()).await?;
+    purger.abort();
     tracing::info!("cognate stopped");
     Ok(())
 }
@@ -111,6 +134,20 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn rotate_keys(pool_id: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args)?;
+    let (_, domain) = cognate_server::build(&config).await?;
+    let kids = domain
+        .rotate_signing_keys(pool_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "rotated the signing keys of {pool_id}; new key ids: {}",
+        kids.join(", ")
+    );
+    Ok(())
 }
 
 async fn outbox(url: &str, pool_id: Option<&str>, limit: u32) -> anyhow::Result<()> {

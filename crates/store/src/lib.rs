@@ -11,9 +11,10 @@
 //! # Layout
 //! - [`connect`] / [`connect_with`]: open a store from a URL and apply the embedded migrations.
 //! - `sql`: the one implementation of [`Store`], generic over the sqlx backend. Both
-//!   backends run the same SQL text but for three bulk inserts, so nothing is written twice.
+//!   backends run the same SQL text but for three bulk inserts and two batched purges, so
+//!   nothing is written twice.
 //! - `sqlite` / `postgres`: what differs per backend: connection setup (pragmas, pools,
-//!   schema isolation), those three statements, and the migrations in `migrations/sqlite`
+//!   schema isolation), those five statements, and the migrations in `migrations/sqlite`
 //!   and `migrations/postgres`.
 //! - `records`: record ↔ `doc` conversion and the mapping of database errors.
 //!

@@ -116,6 +116,12 @@ impl Dialect for Postgres {
          SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 \
          FROM jsonb_array_elements($1::jsonb) AS j(value) \
          WHERE true ON CONFLICT DO NOTHING";
+    // `= ANY(ARRAY(…))` runs the subquery once, on the expiry index, and then probes the
+    // primary key for each key it returned, whatever the plan's row estimates.
+    const PURGE_SESSIONS: &'static str = "DELETE FROM sessions WHERE origin_jti = ANY(ARRAY( \
+         SELECT origin_jti FROM sessions WHERE expires_ms < $1 LIMIT $2))";
+    const PURGE_MARKERS: &'static str = "DELETE FROM single_use WHERE marker_key = ANY(ARRAY( \
+         SELECT marker_key FROM single_use WHERE expires_ms < $1 LIMIT $2))";
 
     fn rows_affected(result: &PgQueryResult) -> u64 {
         result.rows_affected()

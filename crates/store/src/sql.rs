@@ -3,8 +3,8 @@
 //! SQLite and PostgreSQL accept the same SQL for nearly everything the store does: `$n`
 //! parameters, `INSERT … ON CONFLICT`, `RETURNING`, keyset paging. So this module is
 //! generic over the sqlx database type, and the per-backend code (`sqlite.rs`,
-//! `postgres.rs`) is connection setup, the migrations, and the three statements of
-//! [`Dialect`] that unpack a JSON array of rows.
+//! `postgres.rs`) is connection setup, the migrations, and the statements of [`Dialect`]:
+//! three that unpack a JSON array of rows, two that purge expired rows in batches.
 //!
 //! Uniqueness is found out without parsing error messages: rows that must be unique are
 //! inserted with `ON CONFLICT DO NOTHING`, and "no row inserted" names the key that
@@ -20,11 +20,14 @@ use cognate_domain::group::Group;
 use cognate_domain::messages::OutboxEntry;
 use cognate_domain::pool::UserPool;
 use cognate_domain::ports::{
-    Conflict, SearchFilter, Store, StoreResult, StoredCode, UserQuery, UserWrite,
+    Conflict, FailureState, SearchFilter, Store, StoreResult, StoredCode, UserQuery, UserWrite,
 };
+use cognate_domain::signing::{KeyPurpose, SigningKeyRecord};
+use cognate_domain::time::Timestamp;
+use cognate_domain::tokens::AuthSession;
 use cognate_domain::user::User;
 use serde::de::DeserializeOwned;
-use sqlx::query::QueryScalar;
+use sqlx::query::{QueryAs, QueryScalar};
 use sqlx::{
     AssertSqlSafe, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type,
     query, query_as, query_scalar,
@@ -58,10 +61,13 @@ enum Bind<'a> {
 type Query<'q, DB> = sqlx::query::Query<'q, DB, <DB as Database>::Arguments>;
 /// A query whose one column is a `doc` (or, for existence checks, a key).
 type DocQuery<'q, DB> = QueryScalar<'q, DB, String, <DB as Database>::Arguments>;
+/// A record's `doc` with the time column that overrides the doc's copy of it.
+type DocWithTime = (String, Option<i64>);
+type DocWithTimeQuery<'q, DB> = QueryAs<'q, DB, DocWithTime, <DB as Database>::Arguments>;
 
 /// What differs between the backends inside the store: the statements that unpack a JSON
-/// array of rows (SQLite's `json_each` against PostgreSQL's `jsonb_array_elements`), and
-/// how many rows a statement changed (an inherent method of each backend's result type,
+/// array of rows (SQLite's `json_each` against PostgreSQL's `jsonb_array_elements`), the
+/// batched purges (below), and how many rows a statement changed (an inherent method of each backend's result type,
 /// not a sqlx trait). Implemented in `sqlite.rs` and `postgres.rs`.
 ///
 /// A batch of users is written with one statement per table whatever its size: each
@@ -80,6 +86,14 @@ pub(crate) trait Dialect: Database {
     /// Inserts search keys from `$1`, `[pool_id, username_key, sub, attribute, value]` each;
     /// a row already there is skipped.
     const INSERT_SEARCH: &'static str;
+    /// Deletes at most `$2` sessions whose `expires_ms` is below `$1`. Expired rows go in
+    /// batches, each its own short statement, so a large backlog never holds SQLite's one
+    /// writer (or PostgreSQL's row locks) for long. Per backend because PostgreSQL's
+    /// generic plan for the portable `IN (SELECT … LIMIT $2)` hash-joins a full scan of
+    /// the table.
+    const PURGE_SESSIONS: &'static str;
+    /// Deletes at most `$2` single-use markers whose `expires_ms` is below `$1`.
+    const PURGE_MARKERS: &'static str;
 
     fn rows_affected(result: &Self::QueryResult) -> u64;
 }
@@ -177,13 +191,60 @@ const TAKE_CODE: &str =
     "DELETE FROM codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3 AND hash = $4";
 const BUMP_CODE: &str = "UPDATE codes SET attempts = attempts + 1 WHERE pool_id = $1 AND sub = $2 AND purpose = $3 RETURNING attempts";
 
+// Signing keys and sessions are read as `(doc, retired_ms / revoked_ms)`: the column is the
+// truth and overrides the doc's copy (see the 0002 migrations).
+const INSERT_SIGNING_KEY: &str = "INSERT INTO signing_keys (pool_id, kid, purpose, created_ms, retired_ms, doc) \
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+const LIST_SIGNING_KEYS: &str = "SELECT doc, retired_ms FROM signing_keys WHERE pool_id = $1";
+const RETIRE_SIGNING_KEYS: &str = "UPDATE signing_keys SET retired_ms = $3 \
+     WHERE pool_id = $1 AND purpose = $2 AND retired_ms IS NULL";
+
+const INSERT_SESSION: &str = "INSERT INTO sessions \
+     (origin_jti, pool_id, sub, refresh_hash, previous_refresh_hash, expires_ms, revoked_ms, doc) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
+const GET_SESSION: &str = "SELECT doc, revoked_ms FROM sessions WHERE origin_jti = $1";
+// Two index lookups (SQLite's multi-index OR, PostgreSQL's BitmapOr). Hashes are keyed
+// hashes of random tokens, so at most one session matches.
+const GET_SESSION_BY_REFRESH_HASH: &str = "SELECT doc, revoked_ms FROM sessions \
+     WHERE refresh_hash = $1 OR previous_refresh_hash = $1";
+// Compare-and-swap on the refresh hash, so that of two refreshes presenting one token only
+// one rotates. A revoked session is not rotated either: a rotation that read the session
+// before a concurrent revocation must not hand out a fresh token for it.
+const ROTATE_SESSION: &str = "UPDATE sessions SET refresh_hash = $2, previous_refresh_hash = $3, \
+     expires_ms = $4, doc = $5 WHERE origin_jti = $1 AND refresh_hash = $6 AND revoked_ms IS NULL";
+// Revoking again keeps the first revocation's time.
+const REVOKE_SESSION: &str =
+    "UPDATE sessions SET revoked_ms = COALESCE(revoked_ms, $2) WHERE origin_jti = $1";
+const REVOKE_USER_SESSIONS: &str = "UPDATE sessions SET revoked_ms = $3 \
+     WHERE pool_id = $1 AND sub = $2 AND revoked_ms IS NULL";
+
+const USE_ONCE: &str =
+    "INSERT INTO single_use (marker_key, expires_ms) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+const GET_FAILURES: &str = "SELECT failures, last_failure_ms FROM sign_in_failures \
+     WHERE pool_id = $1 AND failure_key = $2";
+// One statement, so concurrent failures each add one: the row is locked (PostgreSQL) or the
+// database is (SQLite) between reading the count and writing it.
+const RECORD_FAILURE: &str = "INSERT INTO sign_in_failures (pool_id, failure_key, failures, last_failure_ms) \
+     VALUES ($1, $2, 1, $3) ON CONFLICT (pool_id, failure_key) DO UPDATE \
+     SET failures = sign_in_failures.failures + 1, last_failure_ms = excluded.last_failure_ms \
+     RETURNING failures";
+const CLEAR_FAILURES: &str = "DELETE FROM sign_in_failures WHERE pool_id = $1 AND failure_key = $2";
+
+/// Rows [`Dialect::PURGE_SESSIONS`] and [`Dialect::PURGE_MARKERS`] delete per statement.
+const PURGE_BATCH: i64 = 1000;
+
 const APPEND_OUTBOX: &str = "INSERT INTO outbox (created_ms, pool_id, doc) VALUES ($1, $2, $3)";
 const LIST_OUTBOX: &str = "SELECT doc FROM outbox ORDER BY seq DESC LIMIT $1";
 const LIST_POOL_OUTBOX: &str =
     "SELECT doc FROM outbox WHERE pool_id = $1 ORDER BY seq DESC LIMIT $2";
 
 /// Children before parents, so no cascade has work left to do.
-const WIPE: [&str; 9] = [
+const WIPE: [&str; 13] = [
+    "DELETE FROM sessions",
+    "DELETE FROM signing_keys",
+    "DELETE FROM sign_in_failures",
+    "DELETE FROM single_use",
     "DELETE FROM group_members",
     "DELETE FROM codes",
     "DELETE FROM user_search",
@@ -274,6 +335,9 @@ where
     for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    // sqlx implements `Encode` for `Option` per backend, not once for every type that has it.
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn fetch_doc<T: DeserializeOwned>(
@@ -515,6 +579,49 @@ where
     async fn changed(&self, what: &'static str, write: Query<'_, DB>) -> StoreResult<bool> {
         Ok(DB::rows_affected(&write.execute(&self.write).await.map_err(fail(what))?) > 0)
     }
+
+    /// Runs an update or delete; how many rows it touched.
+    async fn count_changed(&self, what: &'static str, write: Query<'_, DB>) -> StoreResult<u64> {
+        Ok(DB::rows_affected(
+            &write.execute(&self.write).await.map_err(fail(what))?,
+        ))
+    }
+
+    /// Looks a session up on the read side; its revocation comes from `revoked_ms`.
+    async fn fetch_session(
+        &self,
+        lookup: DocWithTimeQuery<'_, DB>,
+    ) -> StoreResult<Option<AuthSession>> {
+        let row = lookup
+            .fetch_optional(&self.read)
+            .await
+            .map_err(fail("get session"))?;
+        row.map(|(doc, revoked_ms)| {
+            let mut session: AuthSession = from_doc("session", &doc)?;
+            session.revoked = revoked_ms.map(Timestamp);
+            Ok(session)
+        })
+        .transpose()
+    }
+
+    /// Deletes what `purge` selects, a batch at a time, until a batch comes back short.
+    async fn purge(
+        &self,
+        what: &'static str,
+        purge: &'static str,
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        let mut total = 0;
+        loop {
+            let deleted = self
+                .count_changed(what, query(purge).bind(now_ms).bind(PURGE_BATCH))
+                .await?;
+            total += deleted;
+            if deleted < PURGE_BATCH.unsigned_abs() {
+                return Ok(total);
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -529,6 +636,9 @@ where
     for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    // sqlx implements `Encode` for `Option` per backend, not once for every type that has it.
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn ping(&self) -> StoreResult<()> {
@@ -568,7 +678,8 @@ where
     }
 
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
-        // Clients, users (with their keys, memberships and codes) and groups go by cascade;
+        // Clients, users (with their keys, memberships, codes and sessions), groups, signing
+        // keys and failure counters go by cascade;
         // the outbox has no foreign key and is cleared here, in the same transaction.
         let mut tx = self.write.begin().await.map_err(fail("delete pool"))?;
         query(DELETE_POOL_OUTBOX)
@@ -677,7 +788,9 @@ where
     }
 
     async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<bool> {
-        // Aliases, search keys, memberships and codes go with the row (ON DELETE CASCADE).
+        // Aliases, search keys, memberships, codes and sessions go with the row (ON DELETE
+        // CASCADE). Failure counters stay: they are keyed by pool, and a new user never
+        // has this sub.
         self.changed("delete user", query(DELETE_USER).bind(pool_id).bind(sub))
             .await
     }
@@ -888,6 +1001,170 @@ where
             .await
             .map_err(fail("bump code attempts"))?;
         attempts.map_or_else(|| conflict(Conflict::Missing), Ok)
+    }
+
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()> {
+        // Nothing inserted: the kid is taken, or the pool has an active key of this purpose.
+        let insert = query(INSERT_SIGNING_KEY)
+            .bind(key.pool_id.as_str())
+            .bind(key.kid.as_str())
+            .bind(key.purpose.as_str())
+            .bind(key.created.millis())
+            .bind(key.retired.map(Timestamp::millis))
+            .bind(to_doc("signing key", key)?);
+        self.insert_new("insert signing key", insert).await
+    }
+
+    async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>> {
+        let rows: Vec<DocWithTime> = query_as(LIST_SIGNING_KEYS)
+            .bind(pool_id)
+            .fetch_all(&self.read)
+            .await
+            .map_err(fail("list signing keys"))?;
+        rows.into_iter()
+            .map(|(doc, retired_ms)| {
+                let mut key: SigningKeyRecord = from_doc("signing key", &doc)?;
+                key.retired = retired_ms.map(Timestamp);
+                Ok(key)
+            })
+            .collect()
+    }
+
+    async fn retire_signing_keys(
+        &self,
+        pool_id: &str,
+        purpose: KeyPurpose,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.changed(
+            "retire signing keys",
+            query(RETIRE_SIGNING_KEYS)
+                .bind(pool_id)
+                .bind(purpose.as_str())
+                .bind(at.millis()),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_session(&self, session: &AuthSession) -> StoreResult<()> {
+        // Nothing inserted: the origin jti or the refresh hash is taken. A missing user fails
+        // the foreign key (Missing).
+        let insert = query(INSERT_SESSION)
+            .bind(session.origin_jti.as_str())
+            .bind(session.pool_id.as_str())
+            .bind(session.sub.as_str())
+            .bind(session.refresh_hash.as_slice())
+            .bind(session.previous_refresh_hash.as_deref())
+            .bind(session.expires.millis())
+            .bind(session.revoked.map(Timestamp::millis))
+            .bind(to_doc("session", session)?);
+        self.insert_new("insert session", insert).await
+    }
+
+    async fn get_session(&self, origin_jti: &str) -> StoreResult<Option<AuthSession>> {
+        self.fetch_session(query_as(GET_SESSION).bind(origin_jti))
+            .await
+    }
+
+    async fn get_session_by_refresh_hash(&self, hash: &[u8]) -> StoreResult<Option<AuthSession>> {
+        self.fetch_session(query_as(GET_SESSION_BY_REFRESH_HASH).bind(hash))
+            .await
+    }
+
+    async fn rotate_session(
+        &self,
+        session: &AuthSession,
+        expected_refresh_hash: &[u8],
+    ) -> StoreResult<bool> {
+        let rotate = query(ROTATE_SESSION)
+            .bind(session.origin_jti.as_str())
+            .bind(session.refresh_hash.as_slice())
+            .bind(session.previous_refresh_hash.as_deref())
+            .bind(session.expires.millis())
+            .bind(to_doc("session", session)?)
+            .bind(expected_refresh_hash)
+            .execute(&self.write)
+            .await;
+        match rotate {
+            Ok(done) => Ok(DB::rows_affected(&done) > 0),
+            // The new refresh hash is another session's (the only unique key it can take).
+            Err(e) if is_unique_violation(&e) => conflict(Conflict::Exists),
+            Err(e) => Err(fail("rotate session")(e)),
+        }
+    }
+
+    async fn revoke_session(&self, origin_jti: &str, at: Timestamp) -> StoreResult<bool> {
+        self.changed(
+            "revoke session",
+            query(REVOKE_SESSION).bind(origin_jti).bind(at.millis()),
+        )
+        .await
+    }
+
+    async fn revoke_user_sessions(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        at: Timestamp,
+    ) -> StoreResult<u64> {
+        self.count_changed(
+            "revoke user sessions",
+            query(REVOKE_USER_SESSIONS)
+                .bind(pool_id)
+                .bind(sub)
+                .bind(at.millis()),
+        )
+        .await
+    }
+
+    async fn use_once(&self, key: &str, expires_at_ms: i64) -> StoreResult<bool> {
+        // Of concurrent callers only one inserts the row; the others do nothing (on
+        // PostgreSQL, after waiting for the winner to commit).
+        self.changed("use once", query(USE_ONCE).bind(key).bind(expires_at_ms))
+            .await
+    }
+
+    async fn get_failures(&self, pool_id: &str, key: &str) -> StoreResult<Option<FailureState>> {
+        let row: Option<(i64, i64)> = query_as(GET_FAILURES)
+            .bind(pool_id)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(fail("get failures"))?;
+        Ok(row.map(|(count, last_failure_ms)| FailureState {
+            count,
+            last_failure_ms,
+        }))
+    }
+
+    async fn record_failure(&self, pool_id: &str, key: &str, now_ms: i64) -> StoreResult<i64> {
+        query_scalar(RECORD_FAILURE)
+            .bind(pool_id)
+            .bind(key)
+            .bind(now_ms)
+            .fetch_one(&self.write)
+            .await
+            .map_err(fail("record failure"))
+    }
+
+    async fn clear_failures(&self, pool_id: &str, key: &str) -> StoreResult<()> {
+        self.changed(
+            "clear failures",
+            query(CLEAR_FAILURES).bind(pool_id).bind(key),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now_ms: i64) -> StoreResult<u64> {
+        let sessions = self
+            .purge("purge expired sessions", DB::PURGE_SESSIONS, now_ms)
+            .await?;
+        let markers = self
+            .purge("purge expired markers", DB::PURGE_MARKERS, now_ms)
+            .await?;
+        Ok(sessions + markers)
     }
 
     async fn append_outbox(&self, entry: &OutboxEntry) -> StoreResult<()> {

@@ -101,6 +101,11 @@ impl Dialect for Sqlite {
     const INSERT_SEARCH: &'static str = "INSERT INTO user_search (pool_id, username_key, sub, attribute, value) \
          SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each($1) AS j \
          WHERE true ON CONFLICT DO NOTHING";
+    // The subquery walks the expiry index; each row is then found by its key.
+    const PURGE_SESSIONS: &'static str = "DELETE FROM sessions WHERE origin_jti IN \
+         (SELECT origin_jti FROM sessions WHERE expires_ms < $1 LIMIT $2)";
+    const PURGE_MARKERS: &'static str = "DELETE FROM single_use WHERE marker_key IN \
+         (SELECT marker_key FROM single_use WHERE expires_ms < $1 LIMIT $2)";
 
     fn rows_affected(result: &SqliteQueryResult) -> u64 {
         result.rows_affected()

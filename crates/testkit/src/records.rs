@@ -15,7 +15,9 @@ use cognate_domain::pool::{
     PoolSettings, SignInIdentifiers, SignInPolicy, UserPool, VerificationMessageTemplate,
 };
 use cognate_domain::ports::{StoredCode, UserKeys, UserWrite};
+use cognate_domain::signing::{KeyPurpose, SigningKeyRecord};
 use cognate_domain::time::Timestamp;
+use cognate_domain::tokens::{ADMIN_SCOPE, AuthSession};
 use cognate_domain::user::User;
 
 /// A fixed instant the records are created at (2023-11-14T22:13:20Z).
@@ -186,5 +188,46 @@ pub fn outbox_entry(pool_id: &str, id: &str) -> OutboxEntry {
         subject: Some("Your verification code".to_owned()),
         body: format!("Your verification code is {id}."),
         code: Some(id.to_owned()),
+    }
+}
+
+/// An active signing key created at [`T0`]; the "sealed" PEM is a placeholder naming the kid.
+pub fn signing_key(pool_id: &str, kid: &str, purpose: KeyPurpose) -> SigningKeyRecord {
+    SigningKeyRecord {
+        pool_id: pool_id.to_owned(),
+        kid: kid.to_owned(),
+        purpose,
+        sealed_pem: format!("sealed pem of {kid}").into_bytes(),
+        created: T0,
+        retired: None,
+    }
+}
+
+/// A fresh, never rotated session of `client-1` signed in at [`T0`] that expires 30 days later.
+pub fn session(pool_id: &str, sub: &str, origin_jti: &str, refresh_hash: &[u8]) -> AuthSession {
+    AuthSession {
+        origin_jti: origin_jti.to_owned(),
+        pool_id: pool_id.to_owned(),
+        sub: sub.to_owned(),
+        client_id: "client-1".to_owned(),
+        refresh_hash: refresh_hash.to_vec(),
+        previous_refresh_hash: None,
+        rotated_at: None,
+        created: T0,
+        expires: T0.plus_secs(30 * 86_400),
+        revoked: None,
+        auth_time: T0.secs(),
+        scopes: vec!["openid".to_owned(), ADMIN_SCOPE.to_owned()],
+        device_key: None,
+    }
+}
+
+/// `session` after a rotation at `at` to `new_hash`: the current hash becomes the previous one.
+pub fn rotated(session: &AuthSession, new_hash: &[u8], at: Timestamp) -> AuthSession {
+    AuthSession {
+        previous_refresh_hash: Some(session.refresh_hash.clone()),
+        refresh_hash: new_hash.to_vec(),
+        rotated_at: Some(at),
+        ..session.clone()
     }
 }

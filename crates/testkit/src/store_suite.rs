@@ -16,11 +16,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use cognate_domain::ports::{
-    Conflict, SearchFilter, Store, StoreError, StoreResult, UserQuery, UserWrite,
+    Conflict, FailureState, SearchFilter, Store, StoreError, StoreResult, UserQuery, UserWrite,
 };
+use cognate_domain::signing::{KeyPurpose, SigningKeyRecord};
+use cognate_domain::time::Timestamp;
 use cognate_domain::user::User;
 
-use crate::records::{client, code, group, insert, outbox_entry, pool, update, user};
+use crate::records::{
+    T0, client, code, group, insert, outbox_entry, pool, rotated, session, signing_key, update,
+    user,
+};
 
 pub type SuiteFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// One suite test: given a fresh store, runs to completion or panics.
@@ -76,6 +81,17 @@ suite!($;
     group_delete_removes_memberships,
     codes_are_single_use,
     concurrent_takes_of_one_code_have_one_winner,
+    signing_keys_have_one_active_key_per_purpose,
+    concurrent_first_signing_keys_have_one_winner,
+    sessions_are_found_by_jti_and_refresh_hashes,
+    session_rotation_is_compare_and_swap,
+    concurrent_rotations_have_one_winner,
+    sessions_are_revoked_one_or_all_of_a_user,
+    single_use_markers_are_used_once,
+    concurrent_use_once_has_one_winner,
+    failures_count_and_clear,
+    concurrent_failures_all_count,
+    purge_expired_removes_only_what_expired,
     outbox_lists_newest_first,
     wipe_all_empties_every_table,
 );
@@ -206,6 +222,23 @@ pub async fn pool_delete_takes_everything_in_it(store: Arc<dyn Store>) {
             .append_outbox(&outbox_entry(pool_id, "1"))
             .await
             .unwrap();
+        store
+            .insert_session(&session(
+                pool_id,
+                "sub-1",
+                &format!("jti-{pool_id}"),
+                format!("hash-{pool_id}").as_bytes(),
+            ))
+            .await
+            .unwrap();
+        store
+            .insert_signing_key(&signing_key(pool_id, "kid-1", KeyPurpose::Id))
+            .await
+            .unwrap();
+        store
+            .record_failure(pool_id, "unknown:00ff", T0.millis())
+            .await
+            .unwrap();
     }
 
     assert!(store.delete_pool(P).await.unwrap());
@@ -249,6 +282,16 @@ pub async fn pool_delete_takes_everything_in_it(store: Arc<dyn Store>) {
     );
     assert_eq!(store.get_code(P, "sub-1", "sign_up").await.unwrap(), None);
     assert!(store.list_outbox(Some(P), 10).await.unwrap().is_empty());
+    assert_eq!(store.get_session(&format!("jti-{P}")).await.unwrap(), None);
+    assert_eq!(
+        store
+            .get_session_by_refresh_hash(format!("hash-{P}").as_bytes())
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(store.list_signing_keys(P).await.unwrap().is_empty());
+    assert_eq!(store.get_failures(P, "unknown:00ff").await.unwrap(), None);
 
     // The other pool is untouched.
     assert!(store.get_pool(OTHER).await.unwrap().is_some());
@@ -284,6 +327,21 @@ pub async fn pool_delete_takes_everything_in_it(store: Arc<dyn Store>) {
             .is_some()
     );
     assert_eq!(store.list_outbox(None, 10).await.unwrap().len(), 1);
+    assert!(
+        store
+            .get_session(&format!("jti-{OTHER}"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.list_signing_keys(OTHER).await.unwrap().len(), 1);
+    assert!(
+        store
+            .get_failures(OTHER, "unknown:00ff")
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // A pool made again under the same id starts empty, with every key free.
     store.insert_pool(&pool(P)).await.unwrap();
@@ -299,6 +357,26 @@ pub async fn pool_delete_takes_everything_in_it(store: Arc<dyn Store>) {
             .await
             .unwrap()
             .is_empty()
+    );
+    store
+        .insert_session(&session(
+            P,
+            "sub-1",
+            &format!("jti-{P}"),
+            format!("hash-{P}").as_bytes(),
+        ))
+        .await
+        .unwrap();
+    store
+        .insert_signing_key(&signing_key(P, "kid-1", KeyPurpose::Id))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .record_failure(P, "unknown:00ff", T0.millis())
+            .await
+            .unwrap(),
+        1
     );
 }
 
@@ -1111,6 +1189,12 @@ pub async fn user_delete_frees_keys_and_removes_links(store: Arc<dyn Store>) {
         .put_code(&code(P, "sub-a", "sign_up", b"h"))
         .await
         .unwrap();
+    store
+        .insert_session(&session(P, "sub-a", "jti-a", b"hash-a"))
+        .await
+        .unwrap();
+    let bobs = session(P, "sub-b", "jti-b", b"hash-b");
+    store.insert_session(&bobs).await.unwrap();
 
     assert!(store.delete_user(P, "sub-a").await.unwrap());
     assert!(!store.delete_user(P, "sub-a").await.unwrap());
@@ -1149,6 +1233,12 @@ pub async fn user_delete_frees_keys_and_removes_links(store: Arc<dyn Store>) {
         ["bob"]
     );
     assert_eq!(store.get_code(P, "sub-a", "sign_up").await.unwrap(), None);
+    assert_eq!(store.get_session("jti-a").await.unwrap(), None);
+    assert_eq!(
+        store.get_session_by_refresh_hash(b"hash-a").await.unwrap(),
+        None
+    );
+    assert_eq!(store.get_session("jti-b").await.unwrap(), Some(bobs));
     assert_eq!(store.count_users(P).await.unwrap(), 1);
     assert_eq!(store.get_user_by_sub(P, "sub-b").await.unwrap(), Some(bob));
 
@@ -1481,6 +1571,520 @@ pub async fn concurrent_takes_of_one_code_have_one_winner(store: Arc<dyn Store>)
     }
 }
 
+/// The pool's signing keys ordered by kid (the store lists them in any order).
+async fn keys_of(store: &Arc<dyn Store>, pool_id: &str) -> Vec<SigningKeyRecord> {
+    let mut keys = store.list_signing_keys(pool_id).await.unwrap();
+    keys.sort_by(|a, b| a.kid.cmp(&b.kid));
+    keys
+}
+
+fn retired(key: &SigningKeyRecord, at: Timestamp) -> SigningKeyRecord {
+    SigningKeyRecord {
+        retired: Some(at),
+        ..key.clone()
+    }
+}
+
+pub async fn signing_keys_have_one_active_key_per_purpose(store: Arc<dyn Store>) {
+    with_pools(&store, &[P, OTHER]).await;
+    assert!(store.list_signing_keys(P).await.unwrap().is_empty());
+    let id1 = signing_key(P, "kid-1", KeyPurpose::Id);
+    let access = signing_key(P, "kid-2", KeyPurpose::Access);
+    store.insert_signing_key(&id1).await.unwrap();
+    store.insert_signing_key(&access).await.unwrap();
+    assert_eq!(keys_of(&store, P).await, [id1.clone(), access.clone()]);
+
+    // A second active key of a purpose is refused, and so is a kid the pool has.
+    assert_eq!(
+        store
+            .insert_signing_key(&signing_key(P, "kid-3", KeyPurpose::Id))
+            .await,
+        conflict(Conflict::Exists)
+    );
+    let same_kid = retired(&signing_key(P, "kid-1", KeyPurpose::Id), T0);
+    assert_eq!(
+        store.insert_signing_key(&same_kid).await,
+        conflict(Conflict::Exists)
+    );
+    // Another pool is separate, kids included; a missing pool is Missing.
+    let other = signing_key(OTHER, "kid-1", KeyPurpose::Id);
+    store.insert_signing_key(&other).await.unwrap();
+    assert_eq!(
+        store
+            .insert_signing_key(&signing_key("us-east-1_none", "kid-9", KeyPurpose::Id))
+            .await,
+        conflict(Conflict::Missing)
+    );
+
+    // Retiring frees the purpose for a new key; the retired key stays listed.
+    let t1 = T0.plus_secs(60);
+    store
+        .retire_signing_keys(P, KeyPurpose::Id, t1)
+        .await
+        .unwrap();
+    let id2 = SigningKeyRecord {
+        created: t1,
+        ..signing_key(P, "kid-3", KeyPurpose::Id)
+    };
+    store.insert_signing_key(&id2).await.unwrap();
+    assert_eq!(
+        keys_of(&store, P).await,
+        [retired(&id1, t1), access.clone(), id2.clone()]
+    );
+
+    // Retiring again reaches only the active key: the earlier one keeps its time.
+    let t2 = t1.plus_secs(60);
+    store
+        .retire_signing_keys(P, KeyPurpose::Id, t2)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys_of(&store, P).await,
+        [retired(&id1, t1), access.clone(), retired(&id2, t2)]
+    );
+    // Retiring when nothing is active is no error; a key may be inserted already retired.
+    store
+        .retire_signing_keys(P, KeyPurpose::Id, t2)
+        .await
+        .unwrap();
+    let old = retired(&signing_key(P, "kid-0", KeyPurpose::Access), T0);
+    store.insert_signing_key(&old).await.unwrap();
+    assert_eq!(
+        keys_of(&store, P).await,
+        [old, retired(&id1, t1), access, retired(&id2, t2)]
+    );
+    assert_eq!(keys_of(&store, OTHER).await, [other]);
+}
+
+pub async fn concurrent_first_signing_keys_have_one_winner(store: Arc<dyn Store>) {
+    with_pools(&store, &[P]).await;
+    for round in 0..5 {
+        let at = T0.plus_secs(round);
+        store
+            .retire_signing_keys(P, KeyPurpose::Access, at)
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..8)
+            .map(|node| {
+                let store = store.clone();
+                let key = signing_key(P, &format!("kid-{round}-{node}"), KeyPurpose::Access);
+                tokio::spawn(async move { store.insert_signing_key(&key).await })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        let wins = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(wins, 1, "round {round}: {results:?}");
+        assert!(
+            results
+                .iter()
+                .all(|r| r.is_ok() || *r == conflict(Conflict::Exists)),
+            "round {round}: {results:?}"
+        );
+        let keys = store.list_signing_keys(P).await.unwrap();
+        assert_eq!(keys.iter().filter(|k| k.retired.is_none()).count(), 1);
+        assert_eq!(keys.len(), usize::try_from(round).unwrap() + 1);
+    }
+}
+
+pub async fn sessions_are_found_by_jti_and_refresh_hashes(store: Arc<dyn Store>) {
+    with_pools(&store, &[P]).await;
+    add_user(&store, P, "sub-1", "alice").await;
+    add_user(&store, P, "sub-2", "bob").await;
+    let s1 = session(P, "sub-1", "jti-1", b"hash-1");
+    store.insert_session(&s1).await.unwrap();
+    assert_eq!(store.get_session("jti-1").await.unwrap(), Some(s1.clone()));
+    assert_eq!(
+        store.get_session_by_refresh_hash(b"hash-1").await.unwrap(),
+        Some(s1.clone())
+    );
+    assert_eq!(store.get_session("jti-none").await.unwrap(), None);
+    assert_eq!(
+        store
+            .get_session_by_refresh_hash(b"hash-none")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // The origin jti and the refresh hash are each unique; a session needs its user.
+    assert_eq!(
+        store
+            .insert_session(&session(P, "sub-2", "jti-1", b"hash-x"))
+            .await,
+        conflict(Conflict::Exists)
+    );
+    assert_eq!(
+        store
+            .insert_session(&session(P, "sub-2", "jti-x", b"hash-1"))
+            .await,
+        conflict(Conflict::Exists)
+    );
+    assert_eq!(
+        store
+            .insert_session(&session(P, "sub-none", "jti-y", b"hash-y"))
+            .await,
+        conflict(Conflict::Missing)
+    );
+    assert_eq!(store.get_session("jti-x").await.unwrap(), None);
+
+    let s2 = session(P, "sub-2", "jti-2", b"hash-2");
+    store.insert_session(&s2).await.unwrap();
+    assert_eq!(
+        store.get_session_by_refresh_hash(b"hash-2").await.unwrap(),
+        Some(s2.clone())
+    );
+
+    // After a rotation the session is found by its new hash and by the one it replaced.
+    let r1 = rotated(&s1, b"hash-1b", T0.plus_secs(10));
+    assert!(store.rotate_session(&r1, b"hash-1").await.unwrap());
+    assert_eq!(store.get_session("jti-1").await.unwrap(), Some(r1.clone()));
+    for hash in [b"hash-1b".as_slice(), b"hash-1"] {
+        assert_eq!(
+            store.get_session_by_refresh_hash(hash).await.unwrap(),
+            Some(r1.clone())
+        );
+    }
+    assert_eq!(store.get_session("jti-2").await.unwrap(), Some(s2));
+}
+
+pub async fn session_rotation_is_compare_and_swap(store: Arc<dyn Store>) {
+    with_pools(&store, &[P]).await;
+    add_user(&store, P, "sub-1", "alice").await;
+    let s = session(P, "sub-1", "jti-1", b"hash-a");
+    store.insert_session(&s).await.unwrap();
+
+    let mut first = rotated(&s, b"hash-b", T0.plus_secs(10));
+    first.expires = first.expires.plus_secs(10);
+    assert!(store.rotate_session(&first, b"hash-a").await.unwrap());
+    // A second refresh with the same token read the same session: its expectation is stale.
+    let second = rotated(&s, b"hash-c", T0.plus_secs(11));
+    assert!(!store.rotate_session(&second, b"hash-a").await.unwrap());
+    assert_eq!(
+        store.get_session("jti-1").await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.get_session_by_refresh_hash(b"hash-c").await.unwrap(),
+        None
+    );
+
+    // The next rotation starts from the current hash; the one before last is forgotten.
+    let third = rotated(&first, b"hash-c", T0.plus_secs(20));
+    assert!(store.rotate_session(&third, b"hash-b").await.unwrap());
+    assert_eq!(
+        store.get_session("jti-1").await.unwrap(),
+        Some(third.clone())
+    );
+    assert_eq!(
+        store.get_session_by_refresh_hash(b"hash-a").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.get_session_by_refresh_hash(b"hash-b").await.unwrap(),
+        Some(third.clone())
+    );
+
+    // No such session: nothing to rotate.
+    let ghost = rotated(&session(P, "sub-1", "jti-none", b"x"), b"y", T0);
+    assert!(!store.rotate_session(&ghost, b"x").await.unwrap());
+    assert_eq!(store.get_session("jti-none").await.unwrap(), None);
+
+    // A new hash that another session holds is refused, and nothing changes.
+    store
+        .insert_session(&session(P, "sub-1", "jti-2", b"hash-o"))
+        .await
+        .unwrap();
+    let clash = rotated(&third, b"hash-o", T0.plus_secs(30));
+    assert_eq!(
+        store.rotate_session(&clash, b"hash-c").await,
+        Err(StoreError::Conflict(Conflict::Exists))
+    );
+    assert_eq!(store.get_session("jti-1").await.unwrap(), Some(third));
+}
+
+pub async fn concurrent_rotations_have_one_winner(store: Arc<dyn Store>) {
+    with_pools(&store, &[P]).await;
+    add_user(&store, P, "sub-1", "alice").await;
+    let mut current = session(P, "sub-1", "jti-1", b"hash-start");
+    store.insert_session(&current).await.unwrap();
+    for round in 0..10u8 {
+        let tasks: Vec<_> = (0..8u8)
+            .map(|contender| {
+                let store = store.clone();
+                let next = rotated(&current, &[round, contender], T0.plus_secs(round.into()));
+                let expected = current.refresh_hash.clone();
+                tokio::spawn(async move {
+                    let won = store.rotate_session(&next, &expected).await.unwrap();
+                    (won, next)
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for task in tasks {
+            let (won, next) = task.await.unwrap();
+            if won {
+                winners.push(next);
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}");
+        current = winners.remove(0);
+        assert_eq!(
+            store.get_session("jti-1").await.unwrap(),
+            Some(current.clone()),
+            "round {round}"
+        );
+    }
+}
+
+pub async fn sessions_are_revoked_one_or_all_of_a_user(store: Arc<dyn Store>) {
+    with_pools(&store, &[P]).await;
+    add_user(&store, P, "sub-1", "alice").await;
+    add_user(&store, P, "sub-2", "bob").await;
+    let a: Vec<_> = (1..=3)
+        .map(|i| {
+            session(
+                P,
+                "sub-1",
+                &format!("jti-a{i}"),
+                format!("hash-a{i}").as_bytes(),
+            )
+        })
+        .collect();
+    let b = session(P, "sub-2", "jti-b", b"hash-b");
+    for s in a.iter().chain([&b]) {
+        store.insert_session(s).await.unwrap();
+    }
+    let revoked = |s: &cognate_domain::tokens::AuthSession, at: Timestamp| {
+        let mut s = s.clone();
+        s.revoked = Some(at);
+        Some(s)
+    };
+
+    let t1 = T0.plus_secs(60);
+    assert!(store.revoke_session("jti-a1", t1).await.unwrap());
+    assert_eq!(
+        store.get_session("jti-a1").await.unwrap(),
+        revoked(&a[0], t1)
+    );
+    assert_eq!(
+        store.get_session_by_refresh_hash(b"hash-a1").await.unwrap(),
+        revoked(&a[0], t1)
+    );
+    assert_eq!(
+        store.get_session("jti-a2").await.unwrap(),
+        Some(a[1].clone())
+    );
+    // Revoking again succeeds and keeps the first time; an unknown session is false.
+    let t2 = t1.plus_secs(60);
+    assert!(store.revoke_session("jti-a1", t2).await.unwrap());
+    assert_eq!(
+        store.get_session("jti-a1").await.unwrap(),
+        revoked(&a[0], t1)
+    );
+    assert!(!store.revoke_session("jti-none", t2).await.unwrap());
+    // A revoked session is not rotated.
+    let late = rotated(&a[0], b"hash-late", t2);
+    assert!(!store.rotate_session(&late, b"hash-a1").await.unwrap());
+    assert_eq!(
+        store.get_session("jti-a1").await.unwrap(),
+        revoked(&a[0], t1)
+    );
+
+    // All of a user's sessions: only those not yet revoked count.
+    assert_eq!(store.revoke_user_sessions(P, "sub-1", t2).await.unwrap(), 2);
+    assert_eq!(
+        store.get_session("jti-a1").await.unwrap(),
+        revoked(&a[0], t1)
+    );
+    for s in &a[1..] {
+        assert_eq!(
+            store.get_session(&s.origin_jti).await.unwrap(),
+            revoked(s, t2)
+        );
+        assert_eq!(
+            store
+                .get_session_by_refresh_hash(&s.refresh_hash)
+                .await
+                .unwrap(),
+            revoked(s, t2)
+        );
+    }
+    assert_eq!(store.get_session("jti-b").await.unwrap(), Some(b.clone()));
+    assert_eq!(store.revoke_user_sessions(P, "sub-1", t2).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .revoke_user_sessions(OTHER, "sub-2", t2)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.get_session("jti-b").await.unwrap(), Some(b));
+}
+
+pub async fn single_use_markers_are_used_once(store: Arc<dyn Store>) {
+    let expires = T0.plus_secs(180).millis();
+    assert!(store.use_once("step:1", expires).await.unwrap());
+    assert!(!store.use_once("step:1", expires).await.unwrap());
+    assert!(!store.use_once("step:1", expires + 1000).await.unwrap());
+    assert!(store.use_once("step:2", expires).await.unwrap());
+    // Keys compare exactly.
+    assert!(store.use_once("STEP:1", expires).await.unwrap());
+    assert!(store.use_once("step:1 ", expires).await.unwrap());
+}
+
+pub async fn concurrent_use_once_has_one_winner(store: Arc<dyn Store>) {
+    let expires = T0.plus_secs(180).millis();
+    for round in 0..10 {
+        let key = format!("step:{round}");
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                let key = key.clone();
+                tokio::spawn(async move { store.use_once(&key, expires).await.unwrap() })
+            })
+            .collect();
+        let mut wins = 0;
+        for task in tasks {
+            wins += usize::from(task.await.unwrap());
+        }
+        assert_eq!(wins, 1, "round {round}");
+    }
+}
+
+pub async fn failures_count_and_clear(store: Arc<dyn Store>) {
+    with_pools(&store, &[P, OTHER]).await;
+    let (t1, t2, t3) = (T0.millis() + 1000, T0.millis() + 2000, T0.millis() + 3000);
+    assert_eq!(store.get_failures(P, "sub-1").await.unwrap(), None);
+    assert_eq!(store.record_failure(P, "sub-1", t1).await.unwrap(), 1);
+    assert_eq!(store.record_failure(P, "sub-1", t2).await.unwrap(), 2);
+    assert_eq!(
+        store.get_failures(P, "sub-1").await.unwrap(),
+        Some(FailureState {
+            count: 2,
+            last_failure_ms: t2
+        })
+    );
+
+    // Counters are per pool and per key, and a key needs no user.
+    assert_eq!(
+        store.record_failure(P, "unknown:00ff", t1).await.unwrap(),
+        1
+    );
+    assert_eq!(store.record_failure(OTHER, "sub-1", t3).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .get_failures(P, "sub-1")
+            .await
+            .unwrap()
+            .map(|f| f.count),
+        Some(2)
+    );
+
+    store.clear_failures(P, "sub-1").await.unwrap();
+    store.clear_failures(P, "sub-1").await.unwrap();
+    assert_eq!(store.get_failures(P, "sub-1").await.unwrap(), None);
+    assert_eq!(
+        store.get_failures(OTHER, "sub-1").await.unwrap(),
+        Some(FailureState {
+            count: 1,
+            last_failure_ms: t3
+        })
+    );
+    assert_eq!(
+        store
+            .get_failures(P, "unknown:00ff")
+            .await
+            .unwrap()
+            .map(|f| f.count),
+        Some(1)
+    );
+    // Counting starts over after a clear.
+    assert_eq!(store.record_failure(P, "sub-1", t3).await.unwrap(), 1);
+}
+
+pub async fn concurrent_failures_all_count(store: Arc<dyn Store>) {
+    with_pools(&store, &[P]).await;
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .record_failure(P, "sub-1", T0.millis() + i)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for task in tasks {
+        counts.push(task.await.unwrap());
+    }
+    // Each failure saw a count of its own: none was lost or counted twice.
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=8).collect::<Vec<i64>>());
+    assert_eq!(
+        store
+            .get_failures(P, "sub-1")
+            .await
+            .unwrap()
+            .map(|f| f.count),
+        Some(8)
+    );
+}
+
+pub async fn purge_expired_removes_only_what_expired(store: Arc<dyn Store>) {
+    with_pools(&store, &[P]).await;
+    add_user(&store, P, "sub-1", "alice").await;
+    let at = |secs: i64| T0.plus_secs(secs);
+    let mut early = session(P, "sub-1", "jti-early", b"hash-early");
+    early.expires = at(10);
+    let mut late = session(P, "sub-1", "jti-late", b"hash-late");
+    late.expires = at(100);
+    store.insert_session(&early).await.unwrap();
+    store.insert_session(&late).await.unwrap();
+    assert!(store.use_once("m-early", at(10).millis()).await.unwrap());
+    assert!(store.use_once("m-late", at(100).millis()).await.unwrap());
+
+    // Expired means strictly before `now`.
+    assert_eq!(store.purge_expired(at(10).millis()).await.unwrap(), 0);
+    assert_eq!(store.purge_expired(at(50).millis()).await.unwrap(), 2);
+    assert_eq!(store.get_session("jti-early").await.unwrap(), None);
+    assert_eq!(
+        store
+            .get_session_by_refresh_hash(b"hash-early")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.get_session("jti-late").await.unwrap(), Some(late));
+    assert!(store.use_once("m-early", at(200).millis()).await.unwrap());
+    assert!(!store.use_once("m-late", at(200).millis()).await.unwrap());
+    assert_eq!(store.purge_expired(at(50).millis()).await.unwrap(), 0);
+
+    // A backlog larger than any sensible batch goes in one call.
+    const BACKLOG: u64 = 2_500;
+    for i in 0..BACKLOG {
+        assert!(
+            store
+                .use_once(&format!("b-{i}"), at(150).millis())
+                .await
+                .unwrap()
+        );
+    }
+    assert_eq!(
+        store.purge_expired(at(160).millis()).await.unwrap(),
+        2 + BACKLOG
+    );
+    assert_eq!(store.get_session("jti-late").await.unwrap(), None);
+    assert!(store.use_once("b-0", at(300).millis()).await.unwrap());
+    assert!(!store.use_once("m-early", at(300).millis()).await.unwrap());
+    assert_eq!(store.purge_expired(i64::MAX).await.unwrap(), 2);
+    assert!(store.use_once("m-early", at(300).millis()).await.unwrap());
+}
+
 pub async fn outbox_lists_newest_first(store: Arc<dyn Store>) {
     // Outbox entries need no pool row: the outbox is a log.
     for (pool_id, id) in [(P, "1"), (OTHER, "2"), (P, "3"), (P, "4")] {
@@ -1521,6 +2125,16 @@ pub async fn wipe_all_empties_every_table(store: Arc<dyn Store>) {
         .await
         .unwrap();
     store.append_outbox(&outbox_entry(P, "1")).await.unwrap();
+    store
+        .insert_session(&session(P, "sub-1", "jti-1", b"hash-1"))
+        .await
+        .unwrap();
+    store
+        .insert_signing_key(&signing_key(P, "kid-1", KeyPurpose::Id))
+        .await
+        .unwrap();
+    store.record_failure(P, "sub-1", T0.millis()).await.unwrap();
+    assert!(store.use_once("step:1", i64::MAX).await.unwrap());
 
     store.wipe_all().await.unwrap();
 
@@ -1549,6 +2163,9 @@ pub async fn wipe_all_empties_every_table(store: Arc<dyn Store>) {
     );
     assert_eq!(store.get_code(P, "sub-1", "sign_up").await.unwrap(), None);
     assert!(store.list_outbox(None, 10).await.unwrap().is_empty());
+    assert_eq!(store.get_session("jti-1").await.unwrap(), None);
+    assert!(store.list_signing_keys(P).await.unwrap().is_empty());
+    assert_eq!(store.get_failures(P, "sub-1").await.unwrap(), None);
 
     // The schema is still there and every key is free.
     with_pools(&store, &[P]).await;
@@ -1557,6 +2174,15 @@ pub async fn wipe_all_empties_every_table(store: Arc<dyn Store>) {
         .save_users(&[insert(&alice, &["email:a@example.com"], &[])])
         .await
         .unwrap();
+    store
+        .insert_session(&session(P, "sub-1", "jti-1", b"hash-1"))
+        .await
+        .unwrap();
+    store
+        .insert_signing_key(&signing_key(P, "kid-1", KeyPurpose::Id))
+        .await
+        .unwrap();
+    assert!(store.use_once("step:1", i64::MAX).await.unwrap());
     store.ping().await.unwrap();
 }
 
@@ -1587,6 +2213,17 @@ where
             .await
             .unwrap();
         store.append_outbox(&outbox_entry(P, "1")).await.unwrap();
+        store
+            .insert_session(&session(P, "sub-1", "jti-1", b"hash-1"))
+            .await
+            .unwrap();
+        store.revoke_session("jti-1", T0).await.unwrap();
+        store
+            .insert_signing_key(&signing_key(P, "kid-1", KeyPurpose::Id))
+            .await
+            .unwrap();
+        store.record_failure(P, "sub-1", T0.millis()).await.unwrap();
+        assert!(store.use_once("step:1", i64::MAX).await.unwrap());
     }
     // Opening again also re-runs the migrations, which must find nothing to do.
     let store = open().await;
@@ -1618,7 +2255,31 @@ where
         store.list_outbox(None, 10).await.unwrap(),
         [outbox_entry(P, "1")]
     );
+    let mut revoked = session(P, "sub-1", "jti-1", b"hash-1");
+    revoked.revoked = Some(T0);
+    assert_eq!(
+        store.get_session_by_refresh_hash(b"hash-1").await.unwrap(),
+        Some(revoked)
+    );
+    assert_eq!(
+        store.list_signing_keys(P).await.unwrap(),
+        [signing_key(P, "kid-1", KeyPurpose::Id)]
+    );
+    assert_eq!(
+        store.get_failures(P, "sub-1").await.unwrap(),
+        Some(FailureState {
+            count: 1,
+            last_failure_ms: T0.millis()
+        })
+    );
     // Constraints came back too.
+    assert!(!store.use_once("step:1", i64::MAX).await.unwrap());
+    assert_eq!(
+        store
+            .insert_signing_key(&signing_key(P, "kid-2", KeyPurpose::Id))
+            .await,
+        conflict(Conflict::Exists)
+    );
     let bob = user(P, "sub-2", "bob");
     let clash: UserWrite = insert(&bob, &["email:a@example.com"], &[]);
     assert_eq!(

@@ -6,9 +6,11 @@
 //! converts back. Operations the model defines but Cognate has not built answer with
 //! `UnsupportedOperationException` naming them.
 
+mod auth;
 mod clients;
 mod convert;
 mod groups;
+mod me;
 mod pools;
 mod users;
 
@@ -236,5 +238,27 @@ async fn dispatch(operation: Operation, ctx: Ctx, body: &[u8]) -> Result<Vec<u8>
         AdminRemoveUserFromGroup => groups::admin_remove_user_from_group,
         AdminListGroupsForUser => groups::admin_list_groups_for_user,
         ListUsersInGroup => groups::list_users_in_group,
+        InitiateAuth => auth::initiate_auth,
+        AdminInitiateAuth => auth::admin_initiate_auth,
+        RespondToAuthChallenge => auth::respond_to_auth_challenge,
+        AdminRespondToAuthChallenge => auth::admin_respond_to_auth_challenge,
+        GetTokensFromRefreshToken => auth::get_tokens_from_refresh_token,
+        RevokeToken => auth::revoke_token,
+        GlobalSignOut => auth::global_sign_out,
+        AdminUserGlobalSignOut => auth::admin_user_global_sign_out,
+        SignUp => me::sign_up,
+        ConfirmSignUp => me::confirm_sign_up,
+        ResendConfirmationCode => me::resend_confirmation_code,
+        ForgotPassword => me::forgot_password,
+        ConfirmForgotPassword => me::confirm_forgot_password,
+        ChangePassword => me::change_password,
+        GetUser => me::get_user,
+        UpdateUserAttributes => me::update_user_attributes,
+        GetUserAttributeVerificationCode => me::get_user_attribute_verification_code,
+        VerifyUserAttribute => me::verify_user_attribute,
+        DeleteUser => me::delete_user,
+        DeleteUserAttributes => me::delete_user_attributes,
+        SetUserSettings => me::set_user_settings,
+        AdminSetUserSettings => me::admin_set_user_settings,
     }
 }

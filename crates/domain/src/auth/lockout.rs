@@ -21,7 +21,12 @@ pub(crate) fn delay_secs(failures: i64) -> i64 {
 impl Domain {
     /// Refuses the attempt while the user is locked out.
     pub(crate) async fn check_lockout(&self, pool_id: &str, sub: &str) -> Result<()> {
-        let Some(state) = self.store.get_failures(pool_id, sub).await.map_err(Error::from)? else {
+        let Some(state) = self
+            .store
+            .get_failures(pool_id, sub)
+            .await
+            .map_err(Error::from)?
+        else {
             return Ok(());
         };
         let until = Timestamp(state.last_failure_ms).plus_secs(delay_secs(state.count));
@@ -32,12 +37,18 @@ impl Domain {
     }
 
     pub(crate) async fn record_failed_password(&self, pool_id: &str, sub: &str) -> Result<()> {
-        self.store.record_failure(pool_id, sub, self.now().millis()).await.map_err(Error::from)?;
+        self.store
+            .record_failure(pool_id, sub, self.now().millis())
+            .await
+            .map_err(Error::from)?;
         Ok(())
     }
 
     pub(crate) async fn clear_failed_passwords(&self, pool_id: &str, sub: &str) -> Result<()> {
-        self.store.clear_failures(pool_id, sub).await.map_err(Error::from)
+        self.store
+            .clear_failures(pool_id, sub)
+            .await
+            .map_err(Error::from)
     }
 }
 

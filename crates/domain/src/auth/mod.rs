@@ -61,7 +61,9 @@ impl AuthFlow {
         use ExplicitAuthFlow::*;
         let flows = client.auth_flows();
         let has = |f: ExplicitAuthFlow| flows.contains(&f);
-        let legacy = flows.iter().any(|f| matches!(f, AdminNoSrpAuth | CustomAuthFlowOnly | UserPasswordAuth));
+        let legacy = flows
+            .iter()
+            .any(|f| matches!(f, AdminNoSrpAuth | CustomAuthFlowOnly | UserPasswordAuth));
         match self {
             AuthFlow::UserSrp => has(AllowUserSrpAuth) || (legacy && !has(CustomAuthFlowOnly)),
             AuthFlow::UserPassword => has(AllowUserPasswordAuth) || has(UserPasswordAuth),
@@ -96,7 +98,11 @@ pub struct ChallengeResponse {
 /// Where a sign-in step leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthOutcome {
-    Challenge { name: String, session: Option<String>, parameters: BTreeMap<String, String> },
+    Challenge {
+        name: String,
+        session: Option<String>,
+        parameters: BTreeMap<String, String>,
+    },
     Authenticated(IssuedTokens),
 }
 
@@ -128,11 +134,20 @@ impl Domain {
             return Err(Error::client_not_found(client_id));
         }
         let pool = self.user_pool(&client.pool_id).await?;
-        Ok(Caller { pool, client, admin: pool_id.is_some() })
+        Ok(Caller {
+            pool,
+            client,
+            admin: pool_id.is_some(),
+        })
     }
 
     /// Checks SECRET_HASH when the client has a secret; either of two rotating secrets works.
-    pub(crate) fn check_secret_hash(&self, client: &AppClient, usernames: &[&str], given: Option<&str>) -> Result<()> {
+    pub(crate) fn check_secret_hash(
+        &self,
+        client: &AppClient,
+        usernames: &[&str],
+        given: Option<&str>,
+    ) -> Result<()> {
         if !client.has_secret() {
             return Ok(());
         }
@@ -144,32 +159,50 @@ impl Domain {
         };
         let secrets = self.client_secrets(client)?;
         let matches = secrets.iter().any(|secret| {
-            usernames
-                .iter()
-                .any(|name| cognate_crypto::secret_hash::verify_secret_hash(secret, name, &client.client_id, given))
+            usernames.iter().any(|name| {
+                cognate_crypto::secret_hash::verify_secret_hash(
+                    secret,
+                    name,
+                    &client.client_id,
+                    given,
+                )
+            })
         });
         if matches {
             Ok(())
         } else {
-            Err(Error::not_authorized(format!("Unable to verify secret hash for client {}", client.client_id)))
+            Err(Error::not_authorized(format!(
+                "Unable to verify secret hash for client {}",
+                client.client_id
+            )))
         }
     }
 
     /// InitiateAuth / AdminInitiateAuth.
     pub async fn initiate_auth(&self, request: InitiateAuthRequest) -> Result<AuthOutcome> {
-        let caller = self.caller(request.pool_id.as_deref(), &request.client_id).await?;
-        let flow = AuthFlow::parse(&request.flow).ok_or_else(|| Error::invalid_parameter("Initiate Auth method not supported."))?;
+        let caller = self
+            .caller(request.pool_id.as_deref(), &request.client_id)
+            .await?;
+        let flow = AuthFlow::parse(&request.flow)
+            .ok_or_else(|| Error::invalid_parameter("Initiate Auth method not supported."))?;
         let admin_only = flow == AuthFlow::AdminUserPassword;
         if (admin_only && !caller.admin) || (flow == AuthFlow::UserPassword && caller.admin) {
-            return Err(Error::invalid_parameter("Initiate Auth method not supported."));
+            return Err(Error::invalid_parameter(
+                "Initiate Auth method not supported.",
+            ));
         }
         if !flow.allowed_by(&caller.client) {
-            return Err(Error::invalid_parameter(format!("{} flow not enabled for this client", flow.name())));
+            return Err(Error::invalid_parameter(format!(
+                "{} flow not enabled for this client",
+                flow.name()
+            )));
         }
         let params = &request.parameters;
         match flow {
             AuthFlow::UserSrp => self.start_srp(&caller, params).await,
-            AuthFlow::UserPassword | AuthFlow::AdminUserPassword => self.password_sign_in(&caller, params).await,
+            AuthFlow::UserPassword | AuthFlow::AdminUserPassword => {
+                self.password_sign_in(&caller, params).await
+            }
             AuthFlow::RefreshToken => self.refresh_sign_in(&caller, params).await,
             AuthFlow::CustomAuth | AuthFlow::UserAuth => Err(Error::new(
                 ErrorKind::UnsupportedOperation,
@@ -179,37 +212,67 @@ impl Domain {
     }
 
     /// RespondToAuthChallenge / AdminRespondToAuthChallenge.
-    pub async fn respond_to_auth_challenge(&self, response: ChallengeResponse) -> Result<AuthOutcome> {
-        let caller = self.caller(response.pool_id.as_deref(), &response.client_id).await?;
+    pub async fn respond_to_auth_challenge(
+        &self,
+        response: ChallengeResponse,
+    ) -> Result<AuthOutcome> {
+        let caller = self
+            .caller(response.pool_id.as_deref(), &response.client_id)
+            .await?;
         let responses = &response.responses;
         match response.challenge_name.as_str() {
             "PASSWORD_VERIFIER" => self.finish_srp(&caller, responses).await,
-            "NEW_PASSWORD_REQUIRED" => self.set_new_password(&caller, response.session.as_deref(), responses).await,
-            other => Err(Error::invalid_parameter(format!("Cognate does not support the {other} challenge yet."))),
+            "NEW_PASSWORD_REQUIRED" => {
+                self.set_new_password(&caller, response.session.as_deref(), responses)
+                    .await
+            }
+            other => Err(Error::invalid_parameter(format!(
+                "Cognate does not support the {other} challenge yet."
+            ))),
         }
     }
 
     /// Finds who is signing in: by username, or by an alias that may sign in.
-    pub(crate) async fn find_sign_in_user(&self, pool: &UserPool, name: &str) -> Result<Option<User>> {
+    pub(crate) async fn find_sign_in_user(
+        &self,
+        pool: &UserPool,
+        name: &str,
+    ) -> Result<Option<User>> {
         let user = self.find_user(pool, name).await?;
         // An unknown username that happens to be someone's sub must not sign them in.
         Ok(user.filter(|u| u.sub != name || u.username == name))
     }
 
     /// After the first factor: the user's state decides between an error, a challenge and tokens.
-    pub(crate) async fn after_first_factor(&self, caller: &Caller, user: User) -> Result<AuthOutcome> {
+    pub(crate) async fn after_first_factor(
+        &self,
+        caller: &Caller,
+        user: User,
+    ) -> Result<AuthOutcome> {
         match user.status {
             UserStatus::ResetRequired => {
-                return Err(Error::new(ErrorKind::PasswordResetRequired, "Password reset required for the user"));
+                return Err(Error::new(
+                    ErrorKind::PasswordResetRequired,
+                    "Password reset required for the user",
+                ));
             }
-            UserStatus::Unconfirmed => return Err(Error::new(ErrorKind::UserNotConfirmed, "User is not confirmed.")),
+            UserStatus::Unconfirmed => {
+                return Err(Error::new(
+                    ErrorKind::UserNotConfirmed,
+                    "User is not confirmed.",
+                ));
+            }
             UserStatus::ForceChangePassword => return self.new_password_challenge(caller, &user),
             _ => {}
         }
         self.issue_for_sign_in(caller, &user).await
     }
 
-    pub(crate) async fn issue_for_sign_in(&self, caller: &Caller, user: &User) -> Result<AuthOutcome> {
+    pub(crate) async fn issue_for_sign_in(
+        &self,
+        caller: &Caller,
+        user: &User,
+    ) -> Result<AuthOutcome> {
         let grant = Grant {
             pool: &caller.pool,
             client: &caller.client,
@@ -217,7 +280,9 @@ impl Domain {
             scopes: vec![ADMIN_SCOPE.to_owned()],
             device_key: None,
         };
-        self.start_session(grant).await.map(AuthOutcome::Authenticated)
+        self.start_session(grant)
+            .await
+            .map(AuthOutcome::Authenticated)
     }
 
     fn new_password_challenge(&self, caller: &Caller, user: &User) -> Result<AuthOutcome> {
@@ -227,16 +292,24 @@ impl Domain {
             .and_then(|p| p.temporary_until)
             .is_some_and(|until| until <= self.now());
         if expired {
-            return Err(Error::not_authorized("Temporary password has expired and must be reset by an administrator."));
+            return Err(Error::not_authorized(
+                "Temporary password has expired and must be reset by an administrator.",
+            ));
         }
         let session = self.session_string(
             "new-password",
             &caller.pool.id,
             &caller.client.client_id,
             self.session_lifetime(&caller.client),
-            NewPasswordState { sub: user.sub.clone() },
+            NewPasswordState {
+                sub: user.sub.clone(),
+            },
         )?;
-        let visible: BTreeMap<&String, &String> = user.attributes.iter().filter(|(n, _)| n.as_str() != "sub").collect();
+        let visible: BTreeMap<&String, &String> = user
+            .attributes
+            .iter()
+            .filter(|(n, _)| n.as_str() != "sub")
+            .collect();
         let required: Vec<String> = caller
             .pool
             .schema
@@ -246,31 +319,75 @@ impl Domain {
             .collect();
         let mut parameters = BTreeMap::new();
         parameters.insert("USER_ID_FOR_SRP".to_owned(), user.username.clone());
-        parameters.insert("userAttributes".to_owned(), serde_json::to_string(&visible).unwrap_or_default());
-        parameters.insert("requiredAttributes".to_owned(), serde_json::to_string(&required).unwrap_or_default());
-        Ok(AuthOutcome::Challenge { name: "NEW_PASSWORD_REQUIRED".to_owned(), session: Some(session), parameters })
+        parameters.insert(
+            "userAttributes".to_owned(),
+            serde_json::to_string(&visible).unwrap_or_default(),
+        );
+        parameters.insert(
+            "requiredAttributes".to_owned(),
+            serde_json::to_string(&required).unwrap_or_default(),
+        );
+        Ok(AuthOutcome::Challenge {
+            name: "NEW_PASSWORD_REQUIRED".to_owned(),
+            session: Some(session),
+            parameters,
+        })
     }
 
-    async fn set_new_password(&self, caller: &Caller, session: Option<&str>, responses: &BTreeMap<String, String>) -> Result<AuthOutcome> {
-        let session = session.ok_or_else(|| Error::invalid_parameter("Missing required parameter Session"))?;
-        let opened: Opened<NewPasswordState> = self.open_session_string("new-password", session, &caller.client.client_id)?;
-        let username = responses.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
-        let new_password = responses.get("NEW_PASSWORD").ok_or_else(|| missing("NEW_PASSWORD"))?;
+    async fn set_new_password(
+        &self,
+        caller: &Caller,
+        session: Option<&str>,
+        responses: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
+        let session = session
+            .ok_or_else(|| Error::invalid_parameter("Missing required parameter Session"))?;
+        let opened: Opened<NewPasswordState> =
+            self.open_session_string("new-password", session, &caller.client.client_id)?;
+        let username = responses
+            .get("USERNAME")
+            .ok_or_else(|| missing("USERNAME"))?;
+        let new_password = responses
+            .get("NEW_PASSWORD")
+            .ok_or_else(|| missing("NEW_PASSWORD"))?;
         let mut user = self
             .store
             .get_user_by_sub(&caller.pool.id, &opened.state.sub)
             .await
             .map_err(Error::from)?
             .ok_or_else(expired_session)?;
-        self.check_secret_hash(&caller.client, &[username, &user.username], responses.get("SECRET_HASH").map(String::as_str))?;
+        self.check_secret_hash(
+            &caller.client,
+            &[username, &user.username],
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
         crate::password::check_policy(&caller.pool.settings.password_policy, new_password)?;
         let changes = new_password_attributes(caller, responses)?;
-        crate::user::apply_attribute_changes(&caller.pool, &mut user, &changes, schema::Writer::User)?;
-        if let Some(missing) = caller.pool.schema.iter().find(|a| a.required && !user.attributes.contains_key(&a.name)) {
-            return Err(Error::invalid_parameter(format!("Invalid attributes given, {} is missing", missing.name)));
+        crate::user::apply_attribute_changes(
+            &caller.pool,
+            &mut user,
+            &changes,
+            schema::Writer::User,
+        )?;
+        if let Some(missing) = caller
+            .pool
+            .schema
+            .iter()
+            .find(|a| a.required && !user.attributes.contains_key(&a.name))
+        {
+            return Err(Error::invalid_parameter(format!(
+                "Invalid attributes given, {} is missing",
+                missing.name
+            )));
         }
         self.spend_step(&opened).await?;
-        user.password = Some(self.seal_password(&caller.pool, &user.sub, &user.username, new_password, false)?);
+        user.password = Some(self.seal_password(
+            &caller.pool,
+            &user.sub,
+            &user.username,
+            new_password,
+            false,
+        )?);
         user.status = UserStatus::Confirmed;
         self.save_user(&caller.pool, &mut user).await?;
         self.issue_for_sign_in(caller, &user).await
@@ -281,9 +398,17 @@ impl Domain {
         i64::from(client.settings.auth_session_validity) * 60
     }
 
-    async fn refresh_sign_in(&self, caller: &Caller, params: &BTreeMap<String, String>) -> Result<AuthOutcome> {
-        let token = params.get("REFRESH_TOKEN").ok_or_else(|| missing("REFRESH_TOKEN"))?;
-        let (user, tokens) = self.refresh_session(&caller.pool, &caller.client, token).await?;
+    async fn refresh_sign_in(
+        &self,
+        caller: &Caller,
+        params: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
+        let token = params
+            .get("REFRESH_TOKEN")
+            .ok_or_else(|| missing("REFRESH_TOKEN"))?;
+        let (user, tokens) = self
+            .refresh_session(&caller.pool, &caller.client, token)
+            .await?;
         self.check_secret_hash(
             &caller.client,
             &[&user.username, &user.sub],
@@ -293,32 +418,56 @@ impl Domain {
     }
 
     /// GetTokensFromRefreshToken.
-    pub async fn get_tokens_from_refresh_token(&self, client_id: &str, client_secret: Option<&str>, refresh_token: &str) -> Result<IssuedTokens> {
+    pub async fn get_tokens_from_refresh_token(
+        &self,
+        client_id: &str,
+        client_secret: Option<&str>,
+        refresh_token: &str,
+    ) -> Result<IssuedTokens> {
         let caller = self.caller(None, client_id).await?;
         if caller.client.has_secret() {
             let secrets = self.client_secrets(&caller.client)?;
             let given = client_secret.unwrap_or_default();
-            if !secrets.iter().any(|s| bool::from(subtle::ConstantTimeEq::ct_eq(s.as_bytes(), given.as_bytes()))) {
-                return Err(Error::not_authorized(format!("Unable to verify secret hash for client {client_id}")));
+            if !secrets.iter().any(|s| {
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    s.as_bytes(),
+                    given.as_bytes(),
+                ))
+            }) {
+                return Err(Error::not_authorized(format!(
+                    "Unable to verify secret hash for client {client_id}"
+                )));
             }
         }
         if !AuthFlow::RefreshToken.allowed_by(&caller.client) {
-            return Err(Error::invalid_parameter("REFRESH_TOKEN_AUTH flow not enabled for this client"));
+            return Err(Error::invalid_parameter(
+                "REFRESH_TOKEN_AUTH flow not enabled for this client",
+            ));
         }
-        let (_, tokens) = self.refresh_session(&caller.pool, &caller.client, refresh_token).await?;
+        let (_, tokens) = self
+            .refresh_session(&caller.pool, &caller.client, refresh_token)
+            .await?;
         Ok(tokens)
     }
 }
 
 /// `userAttributes.<name>` responses of NEW_PASSWORD_REQUIRED, limited to what the client may write.
-fn new_password_attributes(caller: &Caller, responses: &BTreeMap<String, String>) -> Result<Vec<(String, String)>> {
+fn new_password_attributes(
+    caller: &Caller,
+    responses: &BTreeMap<String, String>,
+) -> Result<Vec<(String, String)>> {
     let writable = caller.client.settings.write_attributes.as_ref();
     responses
         .iter()
-        .filter_map(|(key, value)| key.strip_prefix("userAttributes.").map(|name| (name.to_owned(), value.clone())))
+        .filter_map(|(key, value)| {
+            key.strip_prefix("userAttributes.")
+                .map(|name| (name.to_owned(), value.clone()))
+        })
         .map(|(name, value)| {
             if writable.is_some_and(|w| !w.contains(&name)) {
-                return Err(Error::not_authorized(format!("A client attempted to write unauthorized attribute {name}")));
+                return Err(Error::not_authorized(format!(
+                    "A client attempted to write unauthorized attribute {name}"
+                )));
             }
             Ok((name, value))
         })

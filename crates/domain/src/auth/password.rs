@@ -10,10 +10,18 @@ use crate::pool::UserPool;
 use crate::user::User;
 
 impl Domain {
-    pub(super) async fn password_sign_in(&self, caller: &Caller, params: &BTreeMap<String, String>) -> Result<AuthOutcome> {
+    pub(super) async fn password_sign_in(
+        &self,
+        caller: &Caller,
+        params: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
         let username = params.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
         let password = params.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
-        self.check_secret_hash(&caller.client, &[username], params.get("SECRET_HASH").map(String::as_str))?;
+        self.check_secret_hash(
+            &caller.client,
+            &[username],
+            params.get("SECRET_HASH").map(String::as_str),
+        )?;
         let user = self.find_sign_in_user(&caller.pool, username).await?;
         let hides_existence = caller.client.prevents_user_existence_errors();
         let Some(user) = user else {
@@ -25,7 +33,12 @@ impl Domain {
             let key = self.unknown_user_key(&caller.pool.id, username);
             self.check_lockout(&caller.pool.id, &key).await?;
             let salt = [0u8; 16];
-            let _ = cognate_crypto::srp::verifier(caller.pool.srp_pool_name(), username, password, &salt);
+            let _ = cognate_crypto::srp::verifier(
+                caller.pool.srp_pool_name(),
+                username,
+                password,
+                &salt,
+            );
             self.record_failed_password(&caller.pool.id, &key).await?;
             return Err(incorrect());
         };
@@ -34,16 +47,25 @@ impl Domain {
         }
         self.check_lockout(&caller.pool.id, &user.sub).await?;
         if !self.password_matches(&caller.pool, &user, password)? {
-            self.record_failed_password(&caller.pool.id, &user.sub).await?;
+            self.record_failed_password(&caller.pool.id, &user.sub)
+                .await?;
             return Err(incorrect());
         }
-        self.clear_failed_passwords(&caller.pool.id, &user.sub).await?;
+        self.clear_failed_passwords(&caller.pool.id, &user.sub)
+            .await?;
         self.after_first_factor(caller, user).await
     }
 
     /// Recomputes the verifier from the password and compares it with the stored one.
-    pub(crate) fn password_matches(&self, pool: &UserPool, user: &User, password: &str) -> Result<bool> {
-        let Some(verifier) = self.open_password(pool, user)? else { return Ok(false) };
+    pub(crate) fn password_matches(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        password: &str,
+    ) -> Result<bool> {
+        let Some(verifier) = self.open_password(pool, user)? else {
+            return Ok(false);
+        };
         Ok(cognate_crypto::srp::password_verifier_matches(
             pool.srp_pool_name(),
             &user.username,
@@ -56,6 +78,13 @@ impl Domain {
     /// The lockout key of a name that matches no user (a keyed hash, so the store never holds
     /// the names people tried).
     pub(crate) fn unknown_user_key(&self, pool_id: &str, username: &str) -> String {
-        format!("unknown:{}", hex::encode(&self.keys.hash("unknown-user", format!("{pool_id}:{username}").as_bytes())[..16]))
+        format!(
+            "unknown:{}",
+            hex::encode(
+                &self
+                    .keys
+                    .hash("unknown-user", format!("{pool_id}:{username}").as_bytes())[..16]
+            )
+        )
     }
 }

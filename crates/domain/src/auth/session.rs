@@ -2,8 +2,8 @@
 //! AEAD-sealed, expiring tokens, so any node can answer the next step. Each one is single
 //! use: answering marks it spent in the store, so a replay is refused on every node.
 
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
@@ -33,7 +33,14 @@ pub(crate) fn expired_session() -> Error {
 
 impl Domain {
     /// Seals step state for `lifetime_secs`, bound to its purpose, pool and client.
-    pub(crate) fn seal_step<T: Serialize>(&self, purpose: &str, pool_id: &str, client_id: &str, lifetime_secs: i64, state: T) -> Result<Vec<u8>> {
+    pub(crate) fn seal_step<T: Serialize>(
+        &self,
+        purpose: &str,
+        pool_id: &str,
+        client_id: &str,
+        lifetime_secs: i64,
+        state: T,
+    ) -> Result<Vec<u8>> {
         let envelope = Envelope {
             jti: ids::new_uuid(self.random()),
             pool_id: pool_id.to_owned(),
@@ -41,14 +48,24 @@ impl Domain {
             expires: self.now().plus_secs(lifetime_secs),
             state,
         };
-        let plain = serde_json::to_vec(&envelope).map_err(|e| Error::internal(format!("session encoding: {e}")))?;
+        let plain = serde_json::to_vec(&envelope)
+            .map_err(|e| Error::internal(format!("session encoding: {e}")))?;
         self.keys.seal(format!("step:{purpose}").as_bytes(), &plain)
     }
 
     /// Opens sealed step state; anything forged, foreign or expired reads as an expired session.
-    pub(crate) fn open_step<T: DeserializeOwned>(&self, purpose: &str, sealed: &[u8], client_id: &str) -> Result<Opened<T>> {
-        let plain = self.keys.open(format!("step:{purpose}").as_bytes(), sealed).map_err(|_| expired_session())?;
-        let envelope: Envelope<T> = serde_json::from_slice(&plain).map_err(|_| expired_session())?;
+    pub(crate) fn open_step<T: DeserializeOwned>(
+        &self,
+        purpose: &str,
+        sealed: &[u8],
+        client_id: &str,
+    ) -> Result<Opened<T>> {
+        let plain = self
+            .keys
+            .open(format!("step:{purpose}").as_bytes(), sealed)
+            .map_err(|_| expired_session())?;
+        let envelope: Envelope<T> =
+            serde_json::from_slice(&plain).map_err(|_| expired_session())?;
         // The pool is implied by the client (client ids are unique across pools).
         if envelope.client_id != client_id || envelope.expires <= self.now() {
             return Err(expired_session());
@@ -62,7 +79,12 @@ impl Domain {
 
     /// Marks a step spent; a second use anywhere is refused.
     pub(crate) async fn spend_step<T>(&self, opened: &Opened<T>) -> Result<()> {
-        if self.store.use_once(&format!("step:{}", opened.jti), opened.expires.millis()).await.map_err(Error::from)? {
+        if self
+            .store
+            .use_once(&format!("step:{}", opened.jti), opened.expires.millis())
+            .await
+            .map_err(Error::from)?
+        {
             Ok(())
         } else {
             Err(expired_session())
@@ -70,11 +92,24 @@ impl Domain {
     }
 
     /// A `Session` string (URL-safe base64 of the sealed state).
-    pub(crate) fn session_string<T: Serialize>(&self, purpose: &str, pool_id: &str, client_id: &str, lifetime_secs: i64, state: T) -> Result<String> {
-        self.seal_step(purpose, pool_id, client_id, lifetime_secs, state).map(|s| b64::encode_url(&s))
+    pub(crate) fn session_string<T: Serialize>(
+        &self,
+        purpose: &str,
+        pool_id: &str,
+        client_id: &str,
+        lifetime_secs: i64,
+        state: T,
+    ) -> Result<String> {
+        self.seal_step(purpose, pool_id, client_id, lifetime_secs, state)
+            .map(|s| b64::encode_url(&s))
     }
 
-    pub(crate) fn open_session_string<T: DeserializeOwned>(&self, purpose: &str, session: &str, client_id: &str) -> Result<Opened<T>> {
+    pub(crate) fn open_session_string<T: DeserializeOwned>(
+        &self,
+        purpose: &str,
+        session: &str,
+        client_id: &str,
+    ) -> Result<Opened<T>> {
         let sealed = b64::decode_url(session).ok_or_else(expired_session)?;
         self.open_step(purpose, &sealed, client_id)
     }

@@ -28,17 +28,33 @@ struct SrpState {
 }
 
 impl Domain {
-    pub(super) async fn start_srp(&self, caller: &Caller, params: &BTreeMap<String, String>) -> Result<AuthOutcome> {
+    pub(super) async fn start_srp(
+        &self,
+        caller: &Caller,
+        params: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
         let username = params.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
         let srp_a = params.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
-        self.check_secret_hash(&caller.client, &[username], params.get("SECRET_HASH").map(String::as_str))?;
-        let a = srp::parse_hex(srp_a).map_err(|_| Error::invalid_parameter("SRP_A is not a valid hexadecimal number."))?;
+        self.check_secret_hash(
+            &caller.client,
+            &[username],
+            params.get("SECRET_HASH").map(String::as_str),
+        )?;
+        let a = srp::parse_hex(srp_a)
+            .map_err(|_| Error::invalid_parameter("SRP_A is not a valid hexadecimal number."))?;
         let user = self.find_sign_in_user(&caller.pool, username).await?;
         let (sub, user_id, salt, v) = match &user {
             Some(user) if user.enabled && user.password.is_some() => {
                 self.check_lockout(&caller.pool.id, &user.sub).await?;
-                let verifier = self.open_password(&caller.pool, user)?.ok_or_else(incorrect)?;
-                (Some(user.sub.clone()), user.username.clone(), verifier.salt().to_vec(), verifier.v().clone())
+                let verifier = self
+                    .open_password(&caller.pool, user)?
+                    .ok_or_else(incorrect)?;
+                (
+                    Some(user.sub.clone()),
+                    user.username.clone(),
+                    verifier.salt().to_vec(),
+                    verifier.v().clone(),
+                )
             }
             Some(user) if !user.enabled => return Err(Error::not_authorized("User is disabled.")),
             Some(_) => return Err(incorrect()),
@@ -57,14 +73,24 @@ impl Domain {
             big_b: srp::to_hex(ephemeral.public()),
         };
         let lifetime = self.session_lifetime(&caller.client);
-        let block = self.seal_step("srp", &caller.pool.id, &caller.client.client_id, lifetime, state)?;
+        let block = self.seal_step(
+            "srp",
+            &caller.pool.id,
+            &caller.client.client_id,
+            lifetime,
+            state,
+        )?;
         let mut parameters = BTreeMap::new();
         parameters.insert("SALT".to_owned(), hex::encode(srp::pad_bytes(&salt)));
         parameters.insert("SRP_B".to_owned(), srp::to_hex(ephemeral.public()));
         parameters.insert("SECRET_BLOCK".to_owned(), b64::encode_std(&block));
         parameters.insert("USERNAME".to_owned(), user_id.clone());
         parameters.insert("USER_ID_FOR_SRP".to_owned(), user_id);
-        Ok(AuthOutcome::Challenge { name: "PASSWORD_VERIFIER".to_owned(), session: None, parameters })
+        Ok(AuthOutcome::Challenge {
+            name: "PASSWORD_VERIFIER".to_owned(),
+            session: None,
+            parameters,
+        })
     }
 
     /// A fresh `b` and `B = k·v + g^b`; a `B` that is 0 mod N is drawn again.
@@ -98,15 +124,23 @@ impl Domain {
         Ok((salt, v))
     }
 
-    pub(super) async fn finish_srp(&self, caller: &Caller, responses: &BTreeMap<String, String>) -> Result<AuthOutcome> {
-        let username = responses.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
+    pub(super) async fn finish_srp(
+        &self,
+        caller: &Caller,
+        responses: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
+        let username = responses
+            .get("USERNAME")
+            .ok_or_else(|| missing("USERNAME"))?;
         let block_text = responses
             .get("PASSWORD_CLAIM_SECRET_BLOCK")
             .ok_or_else(|| missing("PASSWORD_CLAIM_SECRET_BLOCK"))?;
         let signature = responses
             .get("PASSWORD_CLAIM_SIGNATURE")
             .ok_or_else(|| missing("PASSWORD_CLAIM_SIGNATURE"))?;
-        let timestamp = responses.get("TIMESTAMP").ok_or_else(|| missing("TIMESTAMP"))?;
+        let timestamp = responses
+            .get("TIMESTAMP")
+            .ok_or_else(|| missing("TIMESTAMP"))?;
         let block = b64::decode_std(block_text).ok_or_else(super::expired_session)?;
         let opened: Opened<SrpState> = self.open_step("srp", &block, &caller.client.client_id)?;
         let state = &opened.state;
@@ -127,27 +161,57 @@ impl Domain {
             None => None,
         };
         let v = match &user {
-            Some(user) => self.open_password(&caller.pool, user)?.ok_or_else(incorrect)?.v().clone(),
+            Some(user) => self
+                .open_password(&caller.pool, user)?
+                .ok_or_else(incorrect)?
+                .v()
+                .clone(),
             None => self.fake_verifier(&caller.pool, &state.user_id_for_srp)?.1,
         };
-        let proof_holds = self.check_password_claim(&caller.pool, state, &v, &block, timestamp, signature);
-        let Some(user) = user else { return Err(incorrect()) };
+        let proof_holds =
+            self.check_password_claim(&caller.pool, state, &v, &block, timestamp, signature);
+        let Some(user) = user else {
+            return Err(incorrect());
+        };
         if !proof_holds {
-            self.record_failed_password(&caller.pool.id, &user.sub).await?;
+            self.record_failed_password(&caller.pool.id, &user.sub)
+                .await?;
             return Err(incorrect());
         }
         self.check_lockout(&caller.pool.id, &user.sub).await?;
-        self.clear_failed_passwords(&caller.pool.id, &user.sub).await?;
+        self.clear_failed_passwords(&caller.pool.id, &user.sub)
+            .await?;
         self.after_first_factor(caller, user).await
     }
 
-    fn check_password_claim(&self, pool: &UserPool, state: &SrpState, v: &U3072, block: &[u8], timestamp: &str, signature: &str) -> bool {
-        let fresh = srp::parse_timestamp(timestamp).is_some_and(|t| (t - self.now().secs()).abs() <= TIMESTAMP_SKEW_SECS);
-        let (Ok(a), Ok(big_b), Ok(b)) = (srp::parse_hex(&state.a), srp::parse_hex(&state.big_b), hex::decode(&state.b)) else {
+    fn check_password_claim(
+        &self,
+        pool: &UserPool,
+        state: &SrpState,
+        v: &U3072,
+        block: &[u8],
+        timestamp: &str,
+        signature: &str,
+    ) -> bool {
+        let fresh = srp::parse_timestamp(timestamp)
+            .is_some_and(|t| (t - self.now().secs()).abs() <= TIMESTAMP_SKEW_SECS);
+        let (Ok(a), Ok(big_b), Ok(b)) = (
+            srp::parse_hex(&state.a),
+            srp::parse_hex(&state.big_b),
+            hex::decode(&state.b),
+        ) else {
             return false;
         };
-        let Ok(keys) = srp::server_session_keys(&a, &big_b, &b, v) else { return false };
-        let claim_holds = keys.verify_password_claim(pool.srp_pool_name(), &state.user_id_for_srp, block, timestamp, signature);
+        let Ok(keys) = srp::server_session_keys(&a, &big_b, &b, v) else {
+            return false;
+        };
+        let claim_holds = keys.verify_password_claim(
+            pool.srp_pool_name(),
+            &state.user_id_for_srp,
+            block,
+            timestamp,
+            signature,
+        );
         fresh && claim_holds
     }
 }

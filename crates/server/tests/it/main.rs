@@ -5,11 +5,18 @@
 // Test code states its expectations with unwrap and panics; the workspace forbids them elsewhere.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod sinks;
 mod support;
+
+mod flows;
 
 mod clients;
 mod groups;
 mod operator;
 mod pools;
 mod protocol;
+mod security;
+mod selfservice;
+mod signin;
+mod tokens;
 mod users;

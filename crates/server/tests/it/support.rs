@@ -9,8 +9,13 @@ use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
 use aws_sdk_cognitoidentityprovider::{Client, Config as SdkConfig};
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
+use std::sync::Arc;
+
+use cognate_domain::time::OffsetClock;
 use cognate_server::RunningServer;
-use cognate_server::config::{AccessKey, Config, RawConfig, ServeArgs};
+use cognate_server::config::{AccessKey, Config, RawConfig, ServeArgs, SmsConfig, SmtpConfig};
+
+use crate::sinks::{SmsSink, SmtpSink};
 
 pub const ACCESS_KEY: &str = "AKIDCOGNATETEST";
 pub const SECRET_KEY: &str = "cognate-test-secret-key";
@@ -24,7 +29,43 @@ pub enum Backend {
 
 pub struct TestServer {
     pub server: RunningServer,
+    pub clock: Arc<OffsetClock>,
+    pub mail: SmtpSink,
+    pub sms: SmsSink,
+    pub database_url: String,
+    config: Config,
     dir: PathBuf,
+}
+
+/// Another node over the same store and key (a second server behind the load balancer).
+pub struct Node {
+    pub server: RunningServer,
+}
+
+impl Node {
+    pub fn client(&self) -> Client {
+        sdk_client(&self.server.url(), ACCESS_KEY, SECRET_KEY)
+    }
+
+    pub async fn stop(self) {
+        self.server.stop().await.unwrap();
+    }
+}
+
+fn sdk_client(url: &str, access_key: &str, secret: &str) -> Client {
+    let config = SdkConfig::builder()
+        .endpoint_url(url)
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new(
+            access_key,
+            secret,
+            None,
+            None,
+            "cognate-tests",
+        ))
+        .behavior_version(BehaviorVersion::latest())
+        .build();
+    Client::from_conf(config)
 }
 
 /// The PostgreSQL URL CI sets; when set, it must work (no silent skipping).
@@ -64,10 +105,12 @@ impl TestServer {
             Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("cognate.db").display()),
             Backend::Postgres => fresh_postgres_schema(&postgres_url()?).await,
         };
+        let mail = SmtpSink::start().await;
+        let sms = SmsSink::start().await;
         let args = ServeArgs {
             listen: Some("127.0.0.1:0".parse().unwrap()),
             data_dir: Some(dir.clone()),
-            database_url: Some(database_url),
+            database_url: Some(database_url.clone()),
             region: Some(REGION.to_owned()),
             account_id: Some("123456789012".to_owned()),
             dev: options.dev,
@@ -78,13 +121,34 @@ impl TestServer {
                 id: ACCESS_KEY.to_owned(),
                 secret: SECRET_KEY.to_owned(),
             }],
+            smtp: Some(SmtpConfig {
+                host: "127.0.0.1".to_owned(),
+                port: Some(mail.port),
+                tls: Some("none".to_owned()),
+                username: None,
+                password: None,
+                from: "no-reply@cognate.test".to_owned(),
+            }),
+            sms: Some(SmsConfig {
+                webhook_url: sms.url.clone(),
+                retries: Some(1),
+            }),
             ..RawConfig::default()
         };
-        let config = Config::resolve(&args, raw).unwrap();
-        let server = cognate_server::spawn(config).await.unwrap();
+        let mut config = Config::resolve(&args, raw).unwrap();
+        let clock = Arc::new(OffsetClock::default());
+        let server = cognate_server::spawn_with_clock(config.clone(), clock.clone())
+            .await
+            .unwrap();
+        // A second node must share the first one's issuer, as nodes behind one load balancer do.
+        config.public_url = server.url();
         Some(TestServer {
             server,
-            backend,
+            clock,
+            mail,
+            sms,
+            database_url,
+            config,
             dir,
         })
     }
@@ -99,19 +163,15 @@ impl TestServer {
     }
 
     pub fn client_with(&self, access_key: &str, secret: &str) -> Client {
-        let config = SdkConfig::builder()
-            .endpoint_url(self.url())
-            .region(Region::new(REGION))
-            .credentials_provider(Credentials::new(
-                access_key,
-                secret,
-                None,
-                None,
-                "cognate-tests",
-            ))
-            .behavior_version(BehaviorVersion::latest())
-            .build();
-        Client::from_conf(config)
+        sdk_client(&self.url(), access_key, secret)
+    }
+
+    /// Starts a second node over the same database and key-encryption key.
+    pub async fn second_node(&self) -> Node {
+        let server = cognate_server::spawn_with_clock(self.config.clone(), self.clock.clone())
+            .await
+            .unwrap();
+        Node { server }
     }
 
     /// A hand-made request: any target, any body, signed with the test key or not at all.
@@ -162,6 +222,11 @@ impl TestServer {
             headers,
             json,
         }
+    }
+
+    /// Where the SQLite file lives (for the at-rest checks).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     pub async fn stop(self) {

@@ -9,6 +9,7 @@ mod sinks;
 mod support;
 
 mod flows;
+mod interop;
 
 mod clients;
 mod groups;

@@ -1,0 +1,54 @@
+//! Third-party clients against Cognate: amazon-cognito-identity-js (run under Node from
+//! `interop/`) signs in with SRP until it has hit the case where `u` starts with a zero byte.
+//! CI installs the client and sets COGNATE_REQUIRE_INTEROP=1, so there the test cannot skip.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::flows::{AppOptions, app, confirmed_user};
+use crate::support::{Backend, Options, TestServer};
+
+fn interop_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop")
+}
+
+/// Whether the Node client is installed; when it is required and missing, the test fails.
+fn node_client_available() -> bool {
+    let installed = interop_dir().join("node_modules/amazon-cognito-identity-js").exists()
+        && Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !installed && std::env::var("COGNATE_REQUIRE_INTEROP").is_ok_and(|v| v == "1") {
+        panic!("COGNATE_REQUIRE_INTEROP=1 but node or interop/node_modules is missing (run `npm ci` in interop/)");
+    }
+    installed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amazon_cognito_identity_js_signs_in_with_srp() {
+    if !node_client_available() {
+        eprintln!("skipping: node or interop/node_modules is missing (run `npm ci` in interop/)");
+        return;
+    }
+    let server = TestServer::start(Backend::Sqlite, Options { dev: false }).await.unwrap();
+    let client = server.client();
+    let app = app(&client, AppOptions::default()).await;
+    confirmed_user(&client, &app, "interop-user", "Interop-Passw0rd!", "interop@example.com").await;
+    let endpoint = format!("{}/", server.url());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(interop_dir().join("srp-sign-in.cjs"))
+            .args([&endpoint, &app.pool, &app.client_id, "interop-user", "Interop-Passw0rd!", "3", "3000"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "node failed: {stdout} {}", String::from_utf8_lossy(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(summary["zeroLeadingU"].as_u64().unwrap() >= 1, "never hit u with a leading zero byte: {summary}");
+    assert_eq!(summary["idTokenPayload"]["cognito:username"], "interop-user");
+    let me = client.get_user().access_token(summary["accessToken"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(me.username(), "interop-user");
+    eprintln!("amazon-cognito-identity-js: {} sign-ins, {} with a zero-leading u", summary["signIns"], summary["zeroLeadingU"]);
+    server.stop().await;
+}

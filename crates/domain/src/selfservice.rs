@@ -364,7 +364,7 @@ impl Domain {
     ) -> Result<()> {
         let context = self.verify_access_token(access_token).await?;
         let (pool, mut user) = (context.pool, context.user);
-        self.check_lockout(&pool.id, &user.sub).await?;
+        let had_failures = self.check_lockout(&pool.id, &user.sub).await?;
         let previous = previous.ok_or_else(|| {
             Error::invalid_parameter("Missing required parameter PreviousPassword")
         })?;
@@ -375,7 +375,11 @@ impl Domain {
         crate::password::check_policy(&pool.settings.password_policy, proposed)?;
         user.password =
             Some(self.seal_password(&pool, &user.sub, &user.username, proposed, false)?);
-        self.save_user(&pool, &mut user).await
+        self.save_user(&pool, &mut user).await?;
+        if had_failures {
+            self.clear_failed_passwords(&pool.id, &user.sub).await?;
+        }
+        Ok(())
     }
 
     /// GetUser.

@@ -19,21 +19,23 @@ pub(crate) fn delay_secs(failures: i64) -> i64 {
 }
 
 impl Domain {
-    /// Refuses the attempt while the user is locked out.
-    pub(crate) async fn check_lockout(&self, pool_id: &str, sub: &str) -> Result<()> {
+    /// Refuses the attempt while the user is locked out. Returns whether failures are on
+    /// record, so a success clears them only when there is something to clear (a write saved
+    /// on every ordinary sign-in).
+    pub(crate) async fn check_lockout(&self, pool_id: &str, sub: &str) -> Result<bool> {
         let Some(state) = self
             .store
             .get_failures(pool_id, sub)
             .await
             .map_err(Error::from)?
         else {
-            return Ok(());
+            return Ok(false);
         };
         let until = Timestamp(state.last_failure_ms).plus_secs(delay_secs(state.count));
         if self.now() < until {
             return Err(Error::not_authorized("Password attempts exceeded"));
         }
-        Ok(())
+        Ok(true)
     }
 
     pub(crate) async fn record_failed_password(&self, pool_id: &str, sub: &str) -> Result<()> {

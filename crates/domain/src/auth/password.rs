@@ -45,14 +45,16 @@ impl Domain {
         if !user.enabled {
             return Err(Error::not_authorized("User is disabled."));
         }
-        self.check_lockout(&caller.pool.id, &user.sub).await?;
+        let had_failures = self.check_lockout(&caller.pool.id, &user.sub).await?;
         if !self.password_matches(&caller.pool, &user, password)? {
             self.record_failed_password(&caller.pool.id, &user.sub)
                 .await?;
             return Err(incorrect());
         }
-        self.clear_failed_passwords(&caller.pool.id, &user.sub)
-            .await?;
+        if had_failures {
+            self.clear_failed_passwords(&caller.pool.id, &user.sub)
+                .await?;
+        }
         self.after_first_factor(caller, user).await
     }
 

@@ -178,9 +178,10 @@ impl Domain {
                 .await?;
             return Err(incorrect());
         }
-        self.check_lockout(&caller.pool.id, &user.sub).await?;
-        self.clear_failed_passwords(&caller.pool.id, &user.sub)
-            .await?;
+        if self.check_lockout(&caller.pool.id, &user.sub).await? {
+            self.clear_failed_passwords(&caller.pool.id, &user.sub)
+                .await?;
+        }
         self.after_first_factor(caller, user).await
     }
 

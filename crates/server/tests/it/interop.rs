@@ -14,10 +14,17 @@ fn interop_dir() -> PathBuf {
 
 /// Whether the Node client is installed; when it is required and missing, the test fails.
 fn node_client_available() -> bool {
-    let installed = interop_dir().join("node_modules/amazon-cognito-identity-js").exists()
-        && Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let installed = interop_dir()
+        .join("node_modules/amazon-cognito-identity-js")
+        .exists()
+        && Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
     if !installed && std::env::var("COGNATE_REQUIRE_INTEROP").is_ok_and(|v| v == "1") {
-        panic!("COGNATE_REQUIRE_INTEROP=1 but node or interop/node_modules is missing (run `npm ci` in interop/)");
+        panic!(
+            "COGNATE_REQUIRE_INTEROP=1 but node or interop/node_modules is missing (run `npm ci` in interop/)"
+        );
     }
     installed
 }
@@ -28,27 +35,147 @@ async fn amazon_cognito_identity_js_signs_in_with_srp() {
         eprintln!("skipping: node or interop/node_modules is missing (run `npm ci` in interop/)");
         return;
     }
-    let server = TestServer::start(Backend::Sqlite, Options { dev: false }).await.unwrap();
+    let server = TestServer::start(Backend::Sqlite, Options { dev: false })
+        .await
+        .unwrap();
     let client = server.client();
     let app = app(&client, AppOptions::default()).await;
-    confirmed_user(&client, &app, "interop-user", "Interop-Passw0rd!", "interop@example.com").await;
+    confirmed_user(
+        &client,
+        &app,
+        "interop-user",
+        "Interop-Passw0rd!",
+        "interop@example.com",
+    )
+    .await;
     let endpoint = format!("{}/", server.url());
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(interop_dir().join("srp-sign-in.cjs"))
-            .args([&endpoint, &app.pool, &app.client_id, "interop-user", "Interop-Passw0rd!", "3", "3000"])
+            .args([
+                &endpoint,
+                &app.pool,
+                &app.client_id,
+                "interop-user",
+                "Interop-Passw0rd!",
+                "3",
+                "3000",
+            ])
             .output()
             .unwrap()
     })
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "node failed: {stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "node failed: {stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
-    assert!(summary["zeroLeadingU"].as_u64().unwrap() >= 1, "never hit u with a leading zero byte: {summary}");
-    assert_eq!(summary["idTokenPayload"]["cognito:username"], "interop-user");
-    let me = client.get_user().access_token(summary["accessToken"].as_str().unwrap()).send().await.unwrap();
+    assert!(
+        summary["zeroLeadingU"].as_u64().unwrap() >= 1,
+        "never hit u with a leading zero byte: {summary}"
+    );
+    assert_eq!(
+        summary["idTokenPayload"]["cognito:username"],
+        "interop-user"
+    );
+    let me = client
+        .get_user()
+        .access_token(summary["accessToken"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.username(), "interop-user");
-    eprintln!("amazon-cognito-identity-js: {} sign-ins, {} with a zero-leading u", summary["signIns"], summary["zeroLeadingU"]);
+    eprintln!(
+        "amazon-cognito-identity-js: {} sign-ins, {} with a zero-leading u",
+        summary["signIns"], summary["zeroLeadingU"]
+    );
+    server.stop().await;
+}
+
+/// The AWS CLI command: `aws`, or what COGNATE_AWS_CLI says (e.g. `python3 -m awscli`).
+fn aws_cli() -> Command {
+    let line = std::env::var("COGNATE_AWS_CLI").unwrap_or_else(|_| "aws".to_owned());
+    let mut words = line.split_whitespace();
+    let mut command = Command::new(words.next().unwrap_or("aws"));
+    command.args(words);
+    command
+}
+
+/// Whether the AWS CLI is installed; when interop is required and it is missing, the test fails.
+fn aws_cli_available() -> bool {
+    let installed = aws_cli()
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed && std::env::var("COGNATE_REQUIRE_INTEROP").is_ok_and(|v| v == "1") {
+        panic!("COGNATE_REQUIRE_INTEROP=1 but the aws CLI is missing (pip install awscli)");
+    }
+    installed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cli_creates_and_lists_pools_against_a_dev_server() {
+    if !aws_cli_available() {
+        eprintln!("skipping: the aws CLI is missing");
+        return;
+    }
+    let server = TestServer::start(Backend::Sqlite, Options { dev: true })
+        .await
+        .unwrap();
+    let url = server.url();
+    let aws = move |args: &[&str]| {
+        let output = aws_cli()
+            .args([
+                "--endpoint-url",
+                &url,
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+                "cognito-idp",
+            ])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "dummy")
+            .env("AWS_SECRET_ACCESS_KEY", "dummy")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking({
+        let aws = aws.clone();
+        move || aws(&["create-user-pool", "--pool-name", "from-the-cli"])
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{stderr}");
+    let created: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(created["UserPool"]["Name"], "from-the-cli");
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking({
+        let aws = aws.clone();
+        move || aws(&["list-user-pools", "--max-results", "10"])
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("from-the-cli"));
+    let (ok, _, stderr) = tokio::task::spawn_blocking(move || {
+        aws(&[
+            "describe-user-pool",
+            "--user-pool-id",
+            "us-east-1_Missing00",
+        ])
+    })
+    .await
+    .unwrap();
+    assert!(!ok);
+    assert!(stderr.contains("ResourceNotFoundException"), "{stderr}");
     server.stop().await;
 }

@@ -40,7 +40,11 @@ enum Command {
     /// Per-operation crypto cost: RS256 sign/verify, 3072-bit modexp, SRP server work.
     Crypto,
     /// Sign-in flows: SRP, password, refresh, GetUser (and their rate at 70% of peak).
-    Flows,
+    Flows {
+        /// Run only the flows whose name contains this text (e.g. `GetUser`).
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Administration at scale: AdminCreateUser, AdminGetUser and ListUsers by email prefix.
     Admin {
         /// Users in the pool when AdminGetUser and ListUsers are measured.
@@ -65,14 +69,16 @@ async fn main() -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Crypto => crypto::report(),
-        Command::Flows => scenarios::flows(&cli.server, &cli.database, settings).await?,
+        Command::Flows { only } => {
+            scenarios::flows(&cli.server, &cli.database, settings, only.as_deref()).await?
+        }
         Command::Admin { users } => {
             scenarios::admin(&cli.server, &cli.database, settings, users).await?
         }
         Command::Memory { users } => scenarios::memory(&cli.server, &cli.database, users).await?,
         Command::All => {
             crypto::report();
-            scenarios::flows(&cli.server, &cli.database, settings).await?;
+            scenarios::flows(&cli.server, &cli.database, settings, None).await?;
             scenarios::admin(&cli.server, &cli.database, settings, 100_000).await?;
         }
     }

@@ -194,7 +194,13 @@ async fn password_sign_in(api: &Api, client_id: &str, username: &str) -> anyhow:
 }
 
 /// SRP sign-in, password sign-in, refresh and GetUser at `concurrency` clients.
-pub async fn flows(binary: &str, database: &str, settings: Settings) -> anyhow::Result<()> {
+pub async fn flows(
+    binary: &str,
+    database: &str,
+    settings: Settings,
+    only: Option<&str>,
+) -> anyhow::Result<()> {
+    let wanted = |name: &str| only.is_none_or(|o| name.contains(o));
     let server = ServerProcess::start(binary, database).await?;
     let api = Api::new(&server.url);
     let pool = create_pool(&api).await?;
@@ -217,44 +223,49 @@ pub async fn flows(binary: &str, database: &str, settings: Settings) -> anyhow::
         srp_workers(settings.concurrency)?,
     ));
     let srp_state = shared.clone();
-    peak_and_paced(
-        "SRP sign-in (2 round trips)",
-        settings,
-        &server,
-        move |worker, _| {
-            let s = srp_state.clone();
-            async move {
-                let (api, client_id, pool_name, users, workers) = &*s;
-                srp_sign_in(
-                    api,
-                    client_id,
-                    pool_name,
-                    &users[worker % users.len()],
-                    &workers[worker],
-                )
-                .await
-            }
-        },
-    )
-    .await;
+    if wanted("SRP sign-in (2 round trips)") {
+        peak_and_paced(
+            "SRP sign-in (2 round trips)",
+            settings,
+            &server,
+            move |worker, _| {
+                let s = srp_state.clone();
+                async move {
+                    let (api, client_id, pool_name, users, workers) = &*s;
+                    srp_sign_in(
+                        api,
+                        client_id,
+                        pool_name,
+                        &users[worker % users.len()],
+                        &workers[worker],
+                    )
+                    .await
+                }
+            },
+        )
+        .await;
+    }
     let password_state = shared.clone();
-    peak_and_paced("password sign-in", settings, &server, move |worker, _| {
-        let s = password_state.clone();
-        async move {
-            let (api, client_id, _, users, _) = &*s;
-            password_sign_in(api, client_id, &users[worker % users.len()])
-                .await
-                .map(|_| ())
-        }
-    })
-    .await;
+    if wanted("password sign-in") {
+        peak_and_paced("password sign-in", settings, &server, move |worker, _| {
+            let s = password_state.clone();
+            async move {
+                let (api, client_id, _, users, _) = &*s;
+                password_sign_in(api, client_id, &users[worker % users.len()])
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await;
+    }
     let mut sessions = Vec::new();
     for worker in 0..settings.concurrency {
         sessions.push(password_sign_in(&api, &client_id, &users[worker % users.len()]).await?);
     }
     let sessions = Arc::new((api.clone(), client_id.clone(), sessions));
     let refresh_state = sessions.clone();
-    peak_and_paced("refresh", settings, &server, move |worker, _| {
+    if wanted("refresh") {
+        peak_and_paced("refresh", settings, &server, move |worker, _| {
         let s = refresh_state.clone();
         async move {
             let (api, client_id, sessions) = &*s;
@@ -268,18 +279,21 @@ pub async fn flows(binary: &str, database: &str, settings: Settings) -> anyhow::
         }
     })
     .await;
+    }
     let get_user_state = sessions.clone();
-    peak_and_paced("GetUser", settings, &server, move |worker, _| {
-        let s = get_user_state.clone();
-        async move {
-            let (api, _, sessions) = &*s;
-            let token = sessions[worker]["AccessToken"].as_str().unwrap_or_default();
-            api.call("GetUser", json!({ "AccessToken": token }))
-                .await
-                .map(|_| ())
-        }
-    })
-    .await;
+    if wanted("GetUser") {
+        peak_and_paced("GetUser", settings, &server, move |worker, _| {
+            let s = get_user_state.clone();
+            async move {
+                let (api, _, sessions) = &*s;
+                let token = sessions[worker]["AccessToken"].as_str().unwrap_or_default();
+                api.call("GetUser", json!({ "AccessToken": token }))
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await;
+    }
     println!();
     server.stop();
     Ok(())

@@ -440,15 +440,17 @@ impl Domain {
     /// The client, refusing one that belongs to another pool.
     pub async fn user_pool_client(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
         self.user_pool(pool_id).await?;
-        match self
-            .store
-            .get_client(client_id)
-            .await
-            .map_err(Error::from)?
-        {
-            Some(client) if client.pool_id == pool_id => Ok(client),
-            _ => Err(Error::client_not_found(client_id)),
+        match self.client_by_id(client_id).await {
+            Ok(client) if client.pool_id == pool_id => Ok(client),
+            Ok(_) => Err(Error::client_not_found(client_id)),
+            Err(e) => Err(e),
         }
+    }
+
+    /// The client as stored now, bypassing the cache: read-modify-write needs the current version.
+    async fn user_pool_client_for_update(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
+        self.client_cache.remove(client_id);
+        self.user_pool_client(pool_id, client_id).await
     }
 
     /// DescribeUserPoolClient: the client and its current secret in clear.
@@ -470,20 +472,14 @@ impl Domain {
         input: ClientInput,
     ) -> Result<(AppClient, Option<String>)> {
         let pool = self.user_pool(pool_id).await?;
-        let mut client = self.user_pool_client(pool_id, client_id).await?;
+        let mut client = self.user_pool_client_for_update(pool_id, client_id).await?;
         let settings = settings_from(&input, &pool, client.has_secret())?;
         self.check_client_scopes(pool_id, &settings).await?;
         if let Some(name) = input.name {
             client.name = name;
         }
         client.settings = settings;
-        let expected = client.version;
-        client.version += 1;
-        client.modified = self.now();
-        self.store
-            .update_client(&client, expected)
-            .await
-            .map_err(Error::from)?;
+        let client = self.save_client(client).await?;
         let secret = self.current_client_secret(&client)?;
         Ok((client, secret))
     }
@@ -495,6 +491,7 @@ impl Domain {
             .delete_client(pool_id, client_id)
             .await
             .map_err(Error::from)?;
+        self.client_cache.remove(client_id);
         Ok(())
     }
 
@@ -527,7 +524,7 @@ impl Domain {
         client_id: &str,
         value: Option<String>,
     ) -> Result<ClientSecretView> {
-        let mut client = self.user_pool_client(pool_id, client_id).await?;
+        let mut client = self.user_pool_client_for_update(pool_id, client_id).await?;
         if client.secrets.len() >= MAX_CLIENT_SECRETS {
             return Err(Error::new(
                 ErrorKind::LimitExceeded,
@@ -556,7 +553,7 @@ impl Domain {
         client_id: &str,
         secret_id: &str,
     ) -> Result<()> {
-        let mut client = self.user_pool_client(pool_id, client_id).await?;
+        let mut client = self.user_pool_client_for_update(pool_id, client_id).await?;
         let before = client.secrets.len();
         client.secrets.retain(|s| s.id != secret_id);
         if client.secrets.len() == before {
@@ -569,7 +566,7 @@ impl Domain {
                 "The last client secret of an app client cannot be deleted.",
             ));
         }
-        self.save_client(client).await
+        self.save_client(client).await.map(|_| ())
     }
 
     /// ListUserPoolClientSecrets: ids and dates, never values.
@@ -628,14 +625,17 @@ impl Domain {
         String::from_utf8(bytes).map_err(|_| Error::internal("client secret is not UTF-8"))
     }
 
-    async fn save_client(&self, mut client: AppClient) -> Result<()> {
+    async fn save_client(&self, mut client: AppClient) -> Result<AppClient> {
         let expected = client.version;
         client.version += 1;
         client.modified = self.now();
         self.store
             .update_client(&client, expected)
             .await
-            .map_err(Error::from)
+            .map_err(Error::from)?;
+        // Dropped after the write, so a concurrent read cannot cache the old settings again.
+        self.client_cache.remove(&client.client_id);
+        Ok(client)
     }
 
     async fn check_client_scopes(&self, pool_id: &str, settings: &ClientSettings) -> Result<()> {

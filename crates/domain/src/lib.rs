@@ -18,6 +18,7 @@ use std::sync::Arc;
 use cognate_crypto::random::RandomSource;
 
 pub mod auth;
+mod cache;
 pub mod client;
 pub mod codes;
 pub mod enums;
@@ -65,7 +66,13 @@ pub struct Domain {
     config: DomainConfig,
     /// Signing keys opened on this node (TTL-bounded, see `signing`).
     key_cache: signing::KeyCache,
+    /// Pool and client settings read on this node (TTL-bounded, see `cache`).
+    pool_cache: cache::TtlCache<pool::UserPool>,
+    client_cache: cache::TtlCache<client::AppClient>,
 }
+
+/// How long a node reuses pool and client settings it read.
+const SETTINGS_TTL_MS: i64 = 5_000;
 
 /// The ports and keys a [`Domain`] is built from.
 pub struct Ports {
@@ -85,6 +92,8 @@ impl Domain {
             keys,
             config,
             key_cache: signing::KeyCache::default(),
+            pool_cache: cache::TtlCache::new(SETTINGS_TTL_MS),
+            client_cache: cache::TtlCache::new(SETTINGS_TTL_MS),
         }
     }
 
@@ -103,6 +112,13 @@ impl Domain {
             .purge_expired(self.now().millis())
             .await
             .map_err(Error::from)
+    }
+
+    /// Drops every cached pool, client and key (after a wipe of the store).
+    pub(crate) fn forget_cached_settings(&self) {
+        self.pool_cache.clear();
+        self.client_cache.clear();
+        self.key_cache.clear();
     }
 
     pub(crate) fn now(&self) -> Timestamp {

@@ -154,7 +154,9 @@ impl Domain {
                 "Resetting state is possible only in dev mode.",
             ));
         }
-        self.store.wipe_all().await.map_err(Error::from)
+        self.store.wipe_all().await.map_err(Error::from)?;
+        self.forget_cached_settings();
+        Ok(())
     }
 }
 

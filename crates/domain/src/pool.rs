@@ -663,11 +663,24 @@ impl Domain {
 
     /// DescribeUserPool (and every operation that needs the pool).
     pub async fn user_pool(&self, pool_id: &str) -> Result<UserPool> {
-        self.store
+        let now = self.now();
+        if let Some(pool) = self.pool_cache.get(pool_id, now) {
+            return Ok(pool);
+        }
+        let pool = self
+            .store
             .get_pool(pool_id)
             .await
             .map_err(Error::from)?
-            .ok_or_else(|| Error::pool_not_found(pool_id))
+            .ok_or_else(|| Error::pool_not_found(pool_id))?;
+        self.pool_cache.put(pool_id, now, pool.clone());
+        Ok(pool)
+    }
+
+    /// The pool as stored now, bypassing the cache: read-modify-write needs the current version.
+    pub(crate) async fn user_pool_for_update(&self, pool_id: &str) -> Result<UserPool> {
+        self.pool_cache.remove(pool_id);
+        self.user_pool(pool_id).await
     }
 
     /// The pool and its current number of users, for DescribeUserPool.
@@ -687,7 +700,7 @@ impl Domain {
                 "Schema, UsernameAttributes and AliasAttributes cannot be changed after the user pool is created.",
             ));
         }
-        let mut pool = self.user_pool(pool_id).await?;
+        let mut pool = self.user_pool_for_update(pool_id).await?;
         let settings = settings_from(&input)?;
         pool.name = input.name.clone().unwrap_or_else(|| pool.name.clone());
         pool.settings = settings;
@@ -709,6 +722,7 @@ impl Domain {
             )));
         }
         self.store.delete_pool(pool_id).await.map_err(Error::from)?;
+        self.pool_cache.remove(pool_id);
         Ok(())
     }
 
@@ -730,7 +744,7 @@ impl Domain {
         pool_id: &str,
         attributes: &[SchemaAttributeInput],
     ) -> Result<()> {
-        let mut pool = self.user_pool(pool_id).await?;
+        let mut pool = self.user_pool_for_update(pool_id).await?;
         crate::schema::add_custom_attributes(&mut pool.schema, attributes)?;
         self.save_pool(pool).await
     }
@@ -741,7 +755,7 @@ impl Domain {
         pool_id: &str,
         input: MfaConfigInput,
     ) -> Result<MfaSettings> {
-        let mut pool = self.user_pool(pool_id).await?;
+        let mut pool = self.user_pool_for_update(pool_id).await?;
         let mut mfa = pool.mfa.clone();
         if let Some(sms) = input.sms {
             mfa.sms_enabled = true;
@@ -844,7 +858,10 @@ impl Domain {
         self.store
             .update_pool(&pool, expected)
             .await
-            .map_err(Error::from)
+            .map_err(Error::from)?;
+        // Dropped after the write, so a concurrent read cannot cache the old settings again.
+        self.pool_cache.remove(&pool.id);
+        Ok(())
     }
 }
 

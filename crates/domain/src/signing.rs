@@ -82,6 +82,12 @@ impl KeyCache {
         }
     }
 
+    pub(crate) fn clear(&self) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.clear();
+        }
+    }
+
     fn forget(&self, pool_id: &str) {
         if let Ok(mut cache) = self.0.lock() {
             cache.remove(pool_id);

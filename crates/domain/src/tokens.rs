@@ -221,12 +221,9 @@ impl Domain {
     pub async fn verify_access_token(&self, token: &str) -> Result<AccessContext> {
         let invalid = || Error::not_authorized("Invalid Access Token");
         let pool_id = unverified_pool_id(token).ok_or_else(invalid)?;
-        let pool = self
-            .store
-            .get_pool(&pool_id)
-            .await
-            .map_err(Error::from)?
-            .ok_or_else(invalid)?;
+        let pool = self.user_pool(&pool_id).await.map_err(|e| {
+            if e.kind == ErrorKind::ResourceNotFound { invalid() } else { e }
+        })?;
         let keys = self.pool_keys(&pool.id).await?;
         let claims = cognate_crypto::jwt::verify_rs256(
             token,
@@ -470,11 +467,18 @@ impl Domain {
 
     /// The app client with this id, in whatever pool.
     pub async fn client_by_id(&self, client_id: &str) -> Result<AppClient> {
-        self.store
+        let now = self.now();
+        if let Some(client) = self.client_cache.get(client_id, now) {
+            return Ok(client);
+        }
+        let client = self
+            .store
             .get_client(client_id)
             .await
             .map_err(Error::from)?
-            .ok_or_else(|| Error::client_not_found(client_id))
+            .ok_or_else(|| Error::client_not_found(client_id))?;
+        self.client_cache.put(client_id, now, client.clone());
+        Ok(client)
     }
 }
 

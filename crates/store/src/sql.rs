@@ -206,7 +206,7 @@ const GET_SESSION: &str = "SELECT doc, revoked_ms FROM sessions WHERE origin_jti
 // Two index lookups (SQLite's multi-index OR, PostgreSQL's BitmapOr). Hashes are keyed
 // hashes of random tokens, so at most one session matches.
 const GET_SESSION_BY_REFRESH_HASH: &str = "SELECT doc, revoked_ms FROM sessions \
-     WHERE refresh_hash = $1 UNION ALL SELECT doc, revoked_ms FROM sessions WHERE previous_refresh_hash = $1 LIMIT 1";
+     WHERE refresh_hash = $1 OR previous_refresh_hash = $1";
 // Compare-and-swap on the refresh hash, so that of two refreshes presenting one token only
 // one rotates. A revoked session is not rotated either: a rotation that read the session
 // before a concurrent revocation must not hand out a fresh token for it.

@@ -129,3 +129,76 @@ impl IntoResponse for ApiError {
 /// The error type of a failed response, for metrics and logs.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorType(pub &'static str);
+
+/// An OAuth endpoint's error as RFC 6749 §5.2 shapes it: `{"error", "error_description"}`,
+/// never cached. `invalid_client` is 401, with a Basic challenge when the client tried Basic
+/// (§5.2 requires it then); an unknown domain is 404; internal errors are 500.
+#[derive(Debug)]
+pub struct OAuthJsonError {
+    pub error: cognate_domain::oauth::OAuthError,
+    /// The client authenticated (or tried to) with HTTP Basic.
+    pub basic: bool,
+}
+
+impl OAuthJsonError {
+    pub fn new(error: cognate_domain::oauth::OAuthError, basic: bool) -> Self {
+        OAuthJsonError { error, basic }
+    }
+}
+
+/// The status of an OAuth error on a JSON endpoint.
+pub fn oauth_status(code: cognate_domain::oauth::OAuthErrorCode) -> StatusCode {
+    use cognate_domain::oauth::OAuthErrorCode::*;
+    match code {
+        InvalidClient | InvalidToken => StatusCode::UNAUTHORIZED,
+        InsufficientScope => StatusCode::FORBIDDEN,
+        NotFound => StatusCode::NOT_FOUND,
+        ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl IntoResponse for OAuthJsonError {
+    fn into_response(self) -> Response {
+        let e = &self.error;
+        if let Some(detail) = e.detail() {
+            tracing::error!(error = e.code.as_str(), %detail, "request failed");
+        }
+        let body =
+            serde_json::json!({ "error": e.code.as_str(), "error_description": e.description });
+        let mut response = (oauth_status(e.code), body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        headers.insert("cache-control", HeaderValue::from_static("no-store"));
+        headers.insert("pragma", HeaderValue::from_static("no-cache"));
+        if e.code == cognate_domain::oauth::OAuthErrorCode::InvalidClient && self.basic {
+            headers.insert(
+                "www-authenticate",
+                HeaderValue::from_static("Basic realm=\"cognate\""),
+            );
+        }
+        response.extensions_mut().insert(ErrorType(e.code.as_str()));
+        response
+    }
+}
+
+/// A bearer-token error (RFC 6750 §3): the JSON body plus a `WWW-Authenticate: Bearer`
+/// challenge naming the error, as userInfo answers.
+#[derive(Debug)]
+pub struct BearerError(pub cognate_domain::oauth::OAuthError);
+
+impl IntoResponse for BearerError {
+    fn into_response(self) -> Response {
+        let code = self.0.code;
+        let challenge = format!(
+            "Bearer error=\"{}\", error_description=\"{}\"",
+            code.as_str(),
+            self.0.description.replace(['"', '\\'], "'")
+        );
+        let mut response = OAuthJsonError::new(self.0, false).into_response();
+        response
+            .headers_mut()
+            .insert("www-authenticate", header_text(&challenge));
+        response
+    }
+}

@@ -10,7 +10,8 @@
 //! # Layout
 //! - [`json_api`]: `POST /` dispatched on `X-Amz-Target`.
 //! - [`sigv4`]: SigV4 verification for the IAM-authorised operations.
-//! - [`oauth`]: each pool's JWKS and OpenID discovery document.
+//! - [`oauth`]: each pool's JWKS and OpenID discovery document, and the OAuth 2.0 / OpenID
+//!   Connect endpoints of a pool's domain, routed by the `Host` header.
 //! - [`operator`]: `/health`, `/metrics`, and the dev-mode outbox and reset endpoints.
 //! - [`error`]: the one mapping from errors to HTTP responses.
 
@@ -63,6 +64,11 @@ pub fn router(state: AppState) -> Router {
             .route("/_dev/reset", post(operator::reset));
     }
     router
+        // Requests for a pool's domain (by `Host`) go to the domain's endpoints instead.
+        .layer(middleware::from_fn_with_state(
+            oauth::hosted::Hosted::new(state.clone()),
+            oauth::hosted::by_host,
+        ))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
 }

@@ -9,6 +9,7 @@
 //! Run: `cargo build --release --bin cognate --bin cognate-bench && target/release/cognate-bench all`
 
 mod client;
+mod client_credentials;
 mod crypto;
 mod load;
 mod scenarios;
@@ -56,6 +57,8 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         users: usize,
     },
+    /// The client_credentials grant at a domain's token endpoint (machine-to-machine tokens).
+    ClientCredentials,
     /// Crypto, flows and admin, one after the other.
     All,
 }
@@ -74,6 +77,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin { users } => {
             scenarios::admin(&cli.server, &cli.database, settings, users).await?
+        }
+        Command::ClientCredentials => {
+            client_credentials::run(&cli.server, &cli.database, settings).await?
         }
         Command::Memory { users } => scenarios::memory(&cli.server, &cli.database, users).await?,
         Command::All => {

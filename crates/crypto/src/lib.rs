@@ -9,6 +9,7 @@
 //! - [`seal`]: AES-256-GCM sealing of secrets at rest and of session tokens, subkey
 //!   derivation, and the keyed hash for values stored only as hashes.
 //! - [`secret_hash`]: the `SECRET_HASH` of app clients with a secret.
+//! - [`oauth`]: the PKCE `S256` challenge and the ID token's `at_hash`.
 //! - [`random`]: the injectable [`random::RandomSource`] and unbiased code generators.
 //! - [`secret`]: [`Secret`], the redacting, zeroizing wrapper every secret travels in.
 //!
@@ -31,6 +32,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod jwt;
+pub mod oauth;
 pub mod random;
 pub mod seal;
 pub mod secret;

@@ -17,7 +17,10 @@ pub(crate) struct TtlCache<V> {
 
 impl<V: Clone> TtlCache<V> {
     pub fn new(ttl_ms: i64) -> Self {
-        TtlCache { ttl_ms, entries: Mutex::new(HashMap::new()) }
+        TtlCache {
+            ttl_ms,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn get(&self, key: &str, now: Timestamp) -> Option<V> {

@@ -448,7 +448,11 @@ impl Domain {
     }
 
     /// The client as stored now, bypassing the cache: read-modify-write needs the current version.
-    async fn user_pool_client_for_update(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
+    async fn user_pool_client_for_update(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+    ) -> Result<AppClient> {
         self.client_cache.remove(client_id);
         self.user_pool_client(pool_id, client_id).await
     }
@@ -645,13 +649,6 @@ impl Domain {
         }
         let custom = self.custom_scopes(pool_id).await?;
         check_scopes_exist(scopes, &custom)
-    }
-
-    /// Every `<identifier>/<scope>` the pool's resource servers define.
-    pub async fn custom_scopes(&self, pool_id: &str) -> Result<Vec<String>> {
-        // Resource servers arrive with the hosted-login work; until then no custom scope exists.
-        let _ = pool_id;
-        Ok(Vec::new())
     }
 }
 

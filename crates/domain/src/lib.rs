@@ -10,6 +10,8 @@
 //! - [`pool`], [`schema`], [`client`], [`user`], [`group`]: the directory and its administration.
 //! - [`password`], [`codes`], [`messages`]: password policy, single-use codes, outgoing messages.
 //! - [`filter`]: ListUsers' filter grammar.
+//! - [`domains`], [`resource_server`], [`oauth`]: a pool's domains, its resource servers, and
+//!   the OAuth 2.0 / OpenID Connect endpoints its domains serve.
 //! - [`ports`]: the traits `store` and `server` implement.
 //! - [`error`]: errors named after Cognito's exceptions, with Cognito's messages.
 
@@ -21,6 +23,7 @@ pub mod auth;
 mod cache;
 pub mod client;
 pub mod codes;
+pub mod domains;
 pub mod enums;
 pub mod error;
 pub mod filter;
@@ -28,9 +31,11 @@ pub mod group;
 pub mod ids;
 pub mod keys;
 pub mod messages;
+pub mod oauth;
 pub mod password;
 pub mod pool;
 pub mod ports;
+pub mod resource_server;
 pub mod schema;
 pub mod selfservice;
 pub mod signing;
@@ -52,6 +57,8 @@ pub struct DomainConfig {
     pub account_id: String,
     /// Base URL of this deployment, without a trailing slash; issuers hang off it.
     pub public_url: String,
+    /// Prefix domains answer at `<prefix>.<auth_domain>` (e.g. `auth.localhost`).
+    pub auth_domain: String,
     /// Dev mode: record outgoing messages in the outbox and allow wiping all state.
     pub dev_outbox: bool,
 }
@@ -69,6 +76,8 @@ pub struct Domain {
     /// Pool and client settings read on this node (TTL-bounded, see `cache`).
     pool_cache: cache::TtlCache<pool::UserPool>,
     client_cache: cache::TtlCache<client::AppClient>,
+    /// Domains and custom scopes read on this node (TTL-bounded, see `oauth`).
+    oauth_cache: oauth::OAuthCache,
 }
 
 /// How long a node reuses pool and client settings it read.
@@ -94,6 +103,7 @@ impl Domain {
             key_cache: signing::KeyCache::default(),
             pool_cache: cache::TtlCache::new(SETTINGS_TTL_MS),
             client_cache: cache::TtlCache::new(SETTINGS_TTL_MS),
+            oauth_cache: oauth::OAuthCache::new(SETTINGS_TTL_MS),
         }
     }
 
@@ -119,6 +129,7 @@ impl Domain {
         self.pool_cache.clear();
         self.client_cache.clear();
         self.key_cache.clear();
+        self.oauth_cache.clear();
     }
 
     pub(crate) fn now(&self) -> Timestamp {

@@ -658,6 +658,9 @@ impl Domain {
             tags: input.tags.unwrap_or_default(),
         };
         self.store.insert_pool(&pool).await.map_err(Error::from)?;
+        // Keys made now, once, rather than by every concurrent first sign-in of the pool
+        // (each would generate an RSA key and all but one would be thrown away).
+        self.create_signing_keys(&pool.id).await?;
         Ok(pool)
     }
 
@@ -683,11 +686,15 @@ impl Domain {
         self.user_pool(pool_id).await
     }
 
-    /// The pool and its current number of users, for DescribeUserPool.
-    pub async fn describe_user_pool(&self, pool_id: &str) -> Result<(UserPool, u64)> {
+    /// The pool, its current number of users and its domains, for DescribeUserPool.
+    pub async fn describe_user_pool(
+        &self,
+        pool_id: &str,
+    ) -> Result<(UserPool, u64, crate::domains::PoolDomains)> {
         let pool = self.user_pool(pool_id).await?;
         let users = self.store.count_users(pool_id).await.map_err(Error::from)?;
-        Ok((pool, users))
+        let domains = self.pool_domains(pool_id).await?;
+        Ok((pool, users, domains))
     }
 
     /// UpdateUserPool: replaces every mutable setting; what is not given returns to its default.

@@ -6,9 +6,11 @@
 use async_trait::async_trait;
 
 use crate::client::AppClient;
+use crate::domains::UserPoolDomain;
 use crate::group::Group;
 use crate::messages::{OutboxEntry, OutgoingMessage};
 use crate::pool::UserPool;
+use crate::resource_server::ResourceServer;
 use crate::signing::{KeyPurpose, SigningKeyRecord};
 use crate::time::Timestamp;
 use crate::tokens::AuthSession;
@@ -107,8 +109,11 @@ pub struct FailureState {
 }
 
 /// Persistence. Implementations have no rules: they store, index and query.
+///
+/// The records of the hosted OAuth surface (domains, resource servers) are in the
+/// [`OAuthStore`] half, which every store implements too.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: OAuthStore + Send + Sync {
     /// Answers only when the backend is reachable.
     async fn ping(&self) -> StoreResult<()>;
 
@@ -263,4 +268,38 @@ pub trait Store: Send + Sync {
 #[async_trait]
 pub trait MessageSender: Send + Sync {
     async fn send(&self, message: &OutgoingMessage) -> std::result::Result<(), String>;
+}
+
+/// Persistence of what a pool's domain and its OAuth endpoints need: the domains a pool
+/// answers at and its resource servers. Both go with their pool.
+#[async_trait]
+pub trait OAuthStore: Send + Sync {
+    /// Inserts a domain; `Conflict::Exists` when the name is taken (by any pool) or the pool
+    /// already has a domain of this kind.
+    async fn insert_domain(&self, domain: &UserPoolDomain) -> StoreResult<()>;
+    /// The domain with this name, in whatever pool.
+    async fn get_domain(&self, name: &str) -> StoreResult<Option<UserPoolDomain>>;
+    /// The pool's domains (at most one of each kind), ordered by name.
+    async fn list_pool_domains(&self, pool_id: &str) -> StoreResult<Vec<UserPoolDomain>>;
+    /// Replaces a domain's record; `Conflict::Missing` when it is gone.
+    async fn update_domain(&self, domain: &UserPoolDomain) -> StoreResult<()>;
+    async fn delete_domain(&self, pool_id: &str, name: &str) -> StoreResult<bool>;
+
+    /// `Conflict::Exists` when the pool has a resource server with this identifier.
+    async fn insert_resource_server(&self, server: &ResourceServer) -> StoreResult<()>;
+    async fn get_resource_server(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> StoreResult<Option<ResourceServer>>;
+    /// `Conflict::Missing` when it is gone.
+    async fn update_resource_server(&self, server: &ResourceServer) -> StoreResult<()>;
+    async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<bool>;
+    /// Resource servers of a pool ordered by identifier, after `after`.
+    async fn list_resource_servers(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<ResourceServer>>;
 }

@@ -175,6 +175,14 @@ impl Domain {
             .map_err(|e| Error::internal(format!("signing key: {e}")))
     }
 
+    /// Creates the pool's ID and access keys (CreateUserPool).
+    pub(crate) async fn create_signing_keys(&self, pool_id: &str) -> Result<()> {
+        for purpose in [KeyPurpose::Id, KeyPurpose::Access] {
+            self.create_signing_key(pool_id, purpose).await?;
+        }
+        Ok(())
+    }
+
     async fn create_signing_key(&self, pool_id: &str, purpose: KeyPurpose) -> Result<()> {
         let key = RsaSigningKey::generate()
             .map_err(|e| Error::internal(format!("key generation: {e}")))?;

@@ -66,6 +66,23 @@ pub(crate) struct Grant<'a> {
     pub device_key: Option<String>,
 }
 
+/// What an OAuth sign-in adds to, or leaves out of, a session's tokens (the defaults are
+/// those of the Cognito API's sign-ins).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TokenOptions {
+    /// The session id to use, decided earlier (an authorization code carries it, so that a
+    /// second use of the code can revoke what the first issued).
+    pub origin_jti: Option<String>,
+    /// Echoed in the ID token, as OpenID Connect asks.
+    pub nonce: Option<String>,
+    /// Put the access token's `at_hash` in the ID token (tokens from the OAuth endpoints).
+    pub at_hash: bool,
+    /// No ID token (an OAuth grant without `openid`): `IssuedTokens::id_token` stays empty.
+    pub skip_id_token: bool,
+    /// When the user authenticated, if earlier than now (a sign-in remembered by SSO).
+    pub auth_time: Option<i64>,
+}
+
 fn refresh_purpose() -> &'static str {
     "refresh-token"
 }
@@ -78,10 +95,23 @@ impl Domain {
 
     /// Signs in: a new session with a new refresh token, and fresh ID and access tokens.
     pub(crate) async fn start_session(&self, grant: Grant<'_>) -> Result<IssuedTokens> {
+        self.start_session_with(grant, TokenOptions::default())
+            .await
+    }
+
+    /// [`Domain::start_session`] with the options of an OAuth grant.
+    pub(crate) async fn start_session_with(
+        &self,
+        grant: Grant<'_>,
+        options: TokenOptions,
+    ) -> Result<IssuedTokens> {
         let now = self.now();
         let refresh_token = self.new_refresh_token();
         let session = AuthSession {
-            origin_jti: ids::new_uuid(self.random()),
+            origin_jti: options
+                .origin_jti
+                .clone()
+                .unwrap_or_else(|| ids::new_uuid(self.random())),
             pool_id: grant.pool.id.clone(),
             sub: grant.user.sub.clone(),
             client_id: grant.client.client_id.clone(),
@@ -91,7 +121,7 @@ impl Domain {
             created: now,
             expires: now.plus_secs(grant.client.refresh_token_seconds()),
             revoked: None,
-            auth_time: now.secs(),
+            auth_time: options.auth_time.unwrap_or(now.secs()),
             scopes: grant.scopes.clone(),
             device_key: grant.device_key.clone(),
         };
@@ -99,7 +129,7 @@ impl Domain {
             .insert_session(&session)
             .await
             .map_err(Error::from)?;
-        let mut tokens = self.sign_tokens(&grant, &session).await?;
+        let mut tokens = self.sign_tokens_with(&grant, &session, &options).await?;
         tokens.refresh_token = Some(refresh_token);
         Ok(tokens)
     }
@@ -116,6 +146,17 @@ impl Domain {
         grant: &Grant<'_>,
         session: &AuthSession,
     ) -> Result<IssuedTokens> {
+        self.sign_tokens_with(grant, session, &TokenOptions::default())
+            .await
+    }
+
+    /// [`Domain::sign_tokens`] with the options of an OAuth grant.
+    pub(crate) async fn sign_tokens_with(
+        &self,
+        grant: &Grant<'_>,
+        session: &AuthSession,
+        options: &TokenOptions,
+    ) -> Result<IssuedTokens> {
         let keys = self.pool_keys(&grant.pool.id).await?;
         let groups = self
             .all_groups_for_user(&grant.pool.id, &grant.user.sub)
@@ -129,16 +170,28 @@ impl Domain {
             event_id: &event_id,
             groups: &groups,
         };
-        let id_claims = self.id_claims(&common);
         let access_claims = self.access_claims(&common);
-        let id_token = keys
-            .id
-            .sign(&id_claims)
-            .map_err(|e| Error::internal(format!("signing: {e}")))?;
         let access_token = keys
             .access
             .sign(&access_claims)
             .map_err(|e| Error::internal(format!("signing: {e}")))?;
+        let id_token = if options.skip_id_token {
+            String::new()
+        } else {
+            let mut id_claims = self.id_claims(&common);
+            if let Some(nonce) = &options.nonce {
+                id_claims.insert("nonce".into(), json!(nonce));
+            }
+            if options.at_hash {
+                id_claims.insert(
+                    "at_hash".into(),
+                    json!(cognate_crypto::oauth::at_hash(&access_token)),
+                );
+            }
+            keys.id
+                .sign(&id_claims)
+                .map_err(|e| Error::internal(format!("signing: {e}")))?
+        };
         Ok(IssuedTokens {
             id_token,
             access_token,
@@ -168,7 +221,7 @@ impl Domain {
                 claims.insert("cognito:preferred_role".into(), json!(role));
             }
         }
-        for (name, value) in readable_attributes(c.grant.pool, c.grant.client, user) {
+        for (name, value) in readable_attributes(c.grant.client, user, &c.grant.scopes) {
             claims.insert(name, value);
         }
         claims.insert("iss".into(), json!(self.issuer(&c.grant.pool.id)));
@@ -222,7 +275,11 @@ impl Domain {
         let invalid = || Error::not_authorized("Invalid Access Token");
         let pool_id = unverified_pool_id(token).ok_or_else(invalid)?;
         let pool = self.user_pool(&pool_id).await.map_err(|e| {
-            if e.kind == ErrorKind::ResourceNotFound { invalid() } else { e }
+            if e.kind == ErrorKind::ResourceNotFound {
+                invalid()
+            } else {
+                e
+            }
         })?;
         let keys = self.pool_keys(&pool.id).await?;
         let claims = cognate_crypto::jwt::verify_rs256(
@@ -397,6 +454,19 @@ impl Domain {
         client: &AppClient,
         token: &str,
     ) -> Result<(User, IssuedTokens)> {
+        self.refresh_session_scoped(pool, client, token)
+            .await
+            .map(|(user, tokens, _)| (user, tokens))
+    }
+
+    /// [`Domain::refresh_session`], also returning the session's scopes (the OAuth token
+    /// endpoint decides by them whether an ID token goes in the response).
+    pub(crate) async fn refresh_session_scoped(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        token: &str,
+    ) -> Result<(User, IssuedTokens, Vec<String>)> {
         let (mut session, is_current) = self.session_for_refresh_token(client, token).await?;
         let user = self
             .store
@@ -462,7 +532,7 @@ impl Domain {
         };
         let mut tokens = self.sign_tokens(&grant, &session).await?;
         tokens.refresh_token = new_refresh;
-        Ok((user, tokens))
+        Ok((user, tokens, session.scopes))
     }
 
     /// The app client with this id, in whatever pool.
@@ -508,14 +578,53 @@ fn preferred_role(groups: &[crate::group::Group]) -> Option<&str> {
     }
 }
 
-/// The user attributes an ID token carries: those the client may read, verified flags as
-/// booleans, `updated_at` as a number, everything else (custom attributes too) as strings.
-fn readable_attributes(pool: &UserPool, client: &AppClient, user: &User) -> Vec<(String, Value)> {
+/// The claims each OpenID Connect scope releases (OpenID Connect Core §5.4).
+fn released_by_scope(scope: &str) -> &'static [&'static str] {
+    match scope {
+        "email" => &["email", "email_verified"],
+        "phone" => &["phone_number", "phone_number_verified"],
+        "profile" => &[
+            "name",
+            "family_name",
+            "given_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+            "address",
+        ],
+        _ => &[],
+    }
+}
+
+/// The user attributes an ID token (and userInfo) carries: those the client may read, verified
+/// flags as booleans, `updated_at` as a number, everything else (custom attributes too) as
+/// strings. When the grant names any of the `email`, `phone` and `profile` scopes, only the
+/// claims those scopes release; otherwise (only `openid`, or a Cognito API sign-in) every
+/// readable attribute, as Cognito does.
+pub(crate) fn readable_attributes(
+    client: &AppClient,
+    user: &User,
+    scopes: &[String],
+) -> Vec<(String, Value)> {
     let readable = client.settings.read_attributes.as_ref();
+    let released: Vec<&str> = scopes
+        .iter()
+        .flat_map(|s| released_by_scope(s).iter().copied())
+        .collect();
+    let limited = !released.is_empty();
     user.attributes
         .iter()
         .filter(|(name, _)| name.as_str() != "sub" && !name.starts_with("dev:"))
         .filter(|(name, _)| readable.is_none_or(|r| r.iter().any(|n| n == *name)))
+        .filter(|(name, _)| !limited || released.contains(&name.as_str()))
         .map(|(name, value)| {
             let typed = match name.as_str() {
                 "email_verified" | "phone_number_verified" => json!(value == "true"),
@@ -524,14 +633,13 @@ fn readable_attributes(pool: &UserPool, client: &AppClient, user: &User) -> Vec<
                     .map_or_else(|_| json!(value), |n| json!(n)),
                 _ => json!(value),
             };
-            let _ = pool;
             (name.clone(), typed)
         })
         .collect()
 }
 
 /// The pool id named by a token's `iss`, read before the signature is checked (to find the key).
-fn unverified_pool_id(token: &str) -> Option<String> {
+pub(crate) fn unverified_pool_id(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
     let bytes = b64::decode_url(payload)?;
     let claims: Map<String, Value> = serde_json::from_slice(&bytes).ok()?;

@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// Base URL clients reach this server at; token issuers are `<public-url>/<poolId>`.
     #[arg(long, env = "COGNATE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Prefix domains answer at `<prefix>.<auth-domain>`; default `auth.localhost`, which
+    /// browsers resolve to this machine.
+    #[arg(long, env = "COGNATE_AUTH_DOMAIN")]
+    pub auth_domain: Option<String>,
     /// Development mode: any well-formed SigV4 signature, a message outbox, a reset endpoint.
     #[arg(long, env = "COGNATE_DEV")]
     pub dev: bool,
@@ -52,6 +56,7 @@ pub struct RawConfig {
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub public_url: Option<String>,
+    pub auth_domain: Option<String>,
     pub dev: Option<bool>,
     pub log_format: Option<String>,
     pub log_filter: Option<String>,
@@ -107,6 +112,7 @@ pub struct Config {
     pub region: String,
     pub account_id: String,
     pub public_url: String,
+    pub auth_domain: String,
     pub dev: bool,
     pub log_format: LogFormat,
     pub log_filter: String,
@@ -124,6 +130,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("region", &self.region)
             .field("public_url", &self.public_url)
+            .field("auth_domain", &self.auth_domain)
             .field("dev", &self.dev)
             .field("access_keys", &self.access_keys.len())
             .finish_non_exhaustive()
@@ -139,6 +146,8 @@ pub enum KeySource {
 }
 
 pub const DEFAULT_PORT: u16 = 9229;
+/// Where prefix domains answer by default: browsers resolve `*.localhost` to loopback.
+pub const DEFAULT_AUTH_DOMAIN: &str = "auth.localhost";
 
 impl Config {
     /// Flags and environment win over the file; the file wins over defaults.
@@ -200,6 +209,20 @@ impl Config {
             .unwrap_or_else(|| format!("http://{listen}"))
             .trim_end_matches('/')
             .to_owned();
+        let auth_domain = args
+            .auth_domain
+            .clone()
+            .or(raw.auth_domain)
+            .unwrap_or_else(|| DEFAULT_AUTH_DOMAIN.to_owned())
+            .trim_matches('.')
+            .to_ascii_lowercase();
+        if auth_domain.is_empty()
+            || !auth_domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            bail!("auth domain {auth_domain:?} is not a valid host name");
+        }
         let log_format = match args.log_format.clone().or(raw.log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -223,6 +246,7 @@ impl Config {
             region,
             account_id,
             public_url,
+            auth_domain,
             dev: args.dev || raw.dev.unwrap_or(false),
             log_format,
             log_filter: std::env::var("COGNATE_LOG")

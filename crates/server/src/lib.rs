@@ -65,6 +65,7 @@ pub async fn build_with_clock(
             region: config.region.clone(),
             account_id: config.account_id.clone(),
             public_url: config.public_url.clone(),
+            auth_domain: config.auth_domain.clone(),
             dev_outbox: config.dev,
         },
     ));

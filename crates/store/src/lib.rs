@@ -16,6 +16,9 @@
 //! - `sqlite` / `postgres`: what differs per backend: connection setup (pragmas, pools,
 //!   schema isolation), those five statements, and the migrations in `migrations/sqlite`
 //!   and `migrations/postgres`.
+//! - `direct`: SQLite files only, the point reads run on the calling thread through
+//!   rusqlite (same SQL text, same row types), which spares each of them the two thread
+//!   switches of sqlx's SQLite driver.
 //! - `records`: record ↔ `doc` conversion and the mapping of database errors.
 //!
 //! Queries are runtime-checked (`sqlx::query*`), so building needs no database; the
@@ -25,6 +28,7 @@ use std::sync::Arc;
 
 use cognate_domain::ports::Store;
 
+mod direct;
 mod postgres;
 mod records;
 mod sql;

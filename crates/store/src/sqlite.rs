@@ -2,7 +2,8 @@
 //!
 //! SQLite serialises writers, so all writes go through a pool of exactly one connection:
 //! writers queue in the pool instead of meeting `SQLITE_BUSY` inside the database. Reads
-//! use a few more connections, which WAL lets run beside the writer.
+//! use a few more connections, which WAL lets run beside the writer: sqlx's for the
+//! listings, and `direct` readers (rusqlite, on the calling thread) for the point reads.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,11 +16,13 @@ use sqlx::sqlite::{
 };
 
 use crate::StoreInitError;
+use crate::direct::{DirectReads, ReaderSettings};
 use crate::sql::{Dialect, SqlStore};
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// Read connections beside the one writer.
+/// sqlx read connections beside the one writer, and direct readers opened at start (more
+/// are opened if ever that many threads read at once).
 const READERS: u32 = 4;
 /// How long a statement waits for a lock another process (a backup, the sqlite3 shell) holds.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -63,6 +66,15 @@ pub(crate) async fn open(url: &str) -> Result<SqlStore<Sqlite>, StoreInitError> 
         .await
         .map_err(connect_error)?;
     migrate(&writer).await?;
+    // Opened after the writer has set WAL and migrated, so they read the finished schema.
+    let direct = DirectReads::open(
+        base.get_filename(),
+        READERS as usize,
+        ReaderSettings {
+            busy_timeout: BUSY_TIMEOUT,
+            cache_kib: CACHE_KIB,
+        },
+    )?;
     // `query_only` makes a write sent to a reader by mistake fail loudly instead of
     // competing with the writer for the lock.
     let readers = SqlitePoolOptions::new()
@@ -71,7 +83,7 @@ pub(crate) async fn open(url: &str) -> Result<SqlStore<Sqlite>, StoreInitError> 
         .await
         .map_err(connect_error)?;
     tracing::info!(readers = READERS, "sqlite store ready");
-    Ok(SqlStore::new(readers, writer))
+    Ok(SqlStore::new(readers, writer).with_direct(direct))
 }
 
 fn is_in_memory(url: &str) -> bool {

@@ -22,6 +22,12 @@ use cognate_domain::signing::{KeyPurpose, SigningKeyRecord};
 use cognate_domain::time::Timestamp;
 use cognate_domain::user::User;
 
+// Domains and resource servers (the `OAuthStore` half of the port).
+mod oauth;
+pub use oauth::{
+    domains_are_unique_across_pools_and_one_per_kind, resource_servers_round_trip_and_list_in_order,
+};
+
 use crate::records::{
     T0, client, code, group, insert, outbox_entry, pool, rotated, session, signing_key, update,
     user,
@@ -94,6 +100,8 @@ suite!($;
     purge_expired_removes_only_what_expired,
     outbox_lists_newest_first,
     wipe_all_empties_every_table,
+    domains_are_unique_across_pools_and_one_per_kind,
+    resource_servers_round_trip_and_list_in_order,
 );
 
 const P: &str = "us-east-1_pool";

@@ -9,9 +9,11 @@
 mod auth;
 mod clients;
 mod convert;
+mod domains;
 mod groups;
 mod me;
 mod pools;
+mod resource_servers;
 mod users;
 
 use std::future::Future;
@@ -260,5 +262,14 @@ async fn dispatch(operation: Operation, ctx: Ctx, body: &[u8]) -> Result<Vec<u8>
         DeleteUserAttributes => me::delete_user_attributes,
         SetUserSettings => me::set_user_settings,
         AdminSetUserSettings => me::admin_set_user_settings,
+        CreateUserPoolDomain => domains::create_user_pool_domain,
+        DescribeUserPoolDomain => domains::describe_user_pool_domain,
+        UpdateUserPoolDomain => domains::update_user_pool_domain,
+        DeleteUserPoolDomain => domains::delete_user_pool_domain,
+        CreateResourceServer => resource_servers::create_resource_server,
+        DescribeResourceServer => resource_servers::describe_resource_server,
+        UpdateResourceServer => resource_servers::update_resource_server,
+        DeleteResourceServer => resource_servers::delete_resource_server,
+        ListResourceServers => resource_servers::list_resource_servers,
     }
 }

@@ -545,12 +545,15 @@ pub async fn describe_user_pool(
     ctx: Ctx,
     req: DescribeUserPoolRequest,
 ) -> Result<DescribeUserPoolResponse, ApiError> {
-    let (pool, users) = ctx
+    let (pool, users, domains) = ctx
         .domain
         .describe_user_pool(&required(req.user_pool_id, "userPoolId")?)
         .await?;
+    let mut out = user_pool_out(&ctx, &pool, users);
+    out.domain = domains.prefix;
+    out.custom_domain = domains.custom;
     Ok(DescribeUserPoolResponse {
-        user_pool: Some(user_pool_out(&ctx, &pool, users)),
+        user_pool: Some(out),
     })
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{AuthOutcome, Caller, incorrect, missing};
 use crate::Domain;
+use crate::client::AppClient;
 use crate::error::{Error, Result};
 use crate::pool::UserPool;
 use crate::user::User;
@@ -22,40 +23,49 @@ impl Domain {
             &[username],
             params.get("SECRET_HASH").map(String::as_str),
         )?;
-        let user = self.find_sign_in_user(&caller.pool, username).await?;
-        let hides_existence = caller.client.prevents_user_existence_errors();
+        let user = self
+            .check_password(&caller.pool, &caller.client, username, password)
+            .await?;
+        self.after_first_factor(caller, user).await
+    }
+
+    /// The first factor of a password sign-in (here and on the hosted sign-in page): finds the
+    /// user, applies the lockout, and checks the password, hiding whether the user exists
+    /// when the client asks for that.
+    pub(crate) async fn check_password(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        username: &str,
+        password: &str,
+    ) -> Result<User> {
+        let user = self.find_sign_in_user(pool, username).await?;
+        let hides_existence = client.prevents_user_existence_errors();
         let Some(user) = user else {
             if !hides_existence {
                 return Err(Error::user_not_found());
             }
             // The same work as a wrong password, counted against the name that was tried,
             // so neither the answer nor its timing tells that the user does not exist.
-            let key = self.unknown_user_key(&caller.pool.id, username);
-            self.check_lockout(&caller.pool.id, &key).await?;
+            let key = self.unknown_user_key(&pool.id, username);
+            self.check_lockout(&pool.id, &key).await?;
             let salt = [0u8; 16];
-            let _ = cognate_crypto::srp::verifier(
-                caller.pool.srp_pool_name(),
-                username,
-                password,
-                &salt,
-            );
-            self.record_failed_password(&caller.pool.id, &key).await?;
+            let _ = cognate_crypto::srp::verifier(pool.srp_pool_name(), username, password, &salt);
+            self.record_failed_password(&pool.id, &key).await?;
             return Err(incorrect());
         };
         if !user.enabled {
             return Err(Error::not_authorized("User is disabled."));
         }
-        let had_failures = self.check_lockout(&caller.pool.id, &user.sub).await?;
-        if !self.password_matches(&caller.pool, &user, password)? {
-            self.record_failed_password(&caller.pool.id, &user.sub)
-                .await?;
+        let had_failures = self.check_lockout(&pool.id, &user.sub).await?;
+        if !self.password_matches(pool, &user, password)? {
+            self.record_failed_password(&pool.id, &user.sub).await?;
             return Err(incorrect());
         }
         if had_failures {
-            self.clear_failed_passwords(&caller.pool.id, &user.sub)
-                .await?;
+            self.clear_failed_passwords(&pool.id, &user.sub).await?;
         }
-        self.after_first_factor(caller, user).await
+        Ok(user)
     }
 
     /// Recomputes the verifier from the password and compares it with the stored one.

@@ -8,11 +8,16 @@
 mod sinks;
 mod support;
 
+mod cli;
 mod flows;
+mod hosted_support;
 mod interop;
 
 mod clients;
+mod domains;
 mod groups;
+mod hosted;
+mod oidc_client;
 mod operator;
 mod pools;
 mod protocol;

@@ -7,10 +7,54 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::messages::{self, MessageKind, OutgoingMessage};
 use crate::pool::UserPool;
 use crate::ports::StoredCode;
+use crate::triggers::{ClientMetadata, CustomMessage};
 use crate::user::User;
 
 /// Wrong guesses a code survives; after that it must be requested again.
 const MAX_CODE_ATTEMPTS: i32 = 5;
+
+/// Where a message comes from, for the triggers that see it: the source suffix of
+/// `CustomMessage_<source>` and `Custom*Sender_<source>`, the app client, and ClientMetadata.
+pub(crate) struct MessageContext<'a> {
+    pub source: &'static str,
+    pub client_id: Option<&'a str>,
+    pub client_metadata: Option<&'a ClientMetadata>,
+}
+
+impl MessageContext<'static> {
+    /// A message an administrator's call caused.
+    pub(crate) fn admin(source: &'static str) -> Self {
+        MessageContext {
+            source,
+            client_id: None,
+            client_metadata: None,
+        }
+    }
+}
+
+/// A custom message function's texts replace the template's for the medium they name.
+pub(crate) fn apply_custom_message(
+    medium: DeliveryMedium,
+    custom: &CustomMessage,
+    subject: &mut Option<String>,
+    body: &mut String,
+) {
+    match medium {
+        DeliveryMedium::Email => {
+            if let Some(email) = &custom.email {
+                body.clone_from(email);
+            }
+            if let Some(custom_subject) = &custom.subject {
+                *subject = Some(custom_subject.clone());
+            }
+        }
+        DeliveryMedium::Sms => {
+            if let Some(sms) = &custom.sms {
+                body.clone_from(sms);
+            }
+        }
+    }
+}
 
 /// Why a code was issued; each purpose has its own lifetime and replaces earlier codes of its kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +127,39 @@ impl Domain {
         purpose: CodePurpose,
         medium: DeliveryMedium,
         destination: &str,
+        context: &MessageContext<'_>,
     ) -> Result<()> {
+        let template = &pool.settings.verification_message_template;
+        let (mut subject, mut body) = match medium {
+            DeliveryMedium::Email => (
+                Some(
+                    template
+                        .email_subject
+                        .clone()
+                        .unwrap_or_else(|| messages::DEFAULT_VERIFICATION_SUBJECT.to_owned()),
+                ),
+                template
+                    .email_message
+                    .clone()
+                    .unwrap_or_else(|| messages::DEFAULT_VERIFICATION_MESSAGE.to_owned()),
+            ),
+            DeliveryMedium::Sms => (
+                None,
+                template
+                    .sms_message
+                    .clone()
+                    .unwrap_or_else(|| messages::DEFAULT_VERIFICATION_MESSAGE.to_owned()),
+            ),
+        };
+        let custom_source = format!("CustomMessage_{}", context.source);
+        let no_metadata = ClientMetadata::new();
+        let metadata = context.client_metadata.unwrap_or(&no_metadata);
+        if let Some(custom) = self
+            .custom_message(&custom_source, pool, user, context.client_id, metadata)
+            .await?
+        {
+            apply_custom_message(medium, &custom, &mut subject, &mut body);
+        }
         let code = cognate_crypto::random::random_digits(self.random(), 6);
         let stored = StoredCode {
             pool_id: pool.id.clone(),
@@ -94,36 +170,14 @@ impl Domain {
             attempts: 0,
         };
         self.store.put_code(&stored).await.map_err(Error::from)?;
-        let template = &pool.settings.verification_message_template;
-        let (subject, body) = match medium {
-            DeliveryMedium::Email => (
-                Some(
-                    template
-                        .email_subject
-                        .as_deref()
-                        .unwrap_or(messages::DEFAULT_VERIFICATION_SUBJECT),
-                ),
-                template
-                    .email_message
-                    .as_deref()
-                    .unwrap_or(messages::DEFAULT_VERIFICATION_MESSAGE),
-            ),
-            DeliveryMedium::Sms => (
-                None,
-                template
-                    .sms_message
-                    .as_deref()
-                    .unwrap_or(messages::DEFAULT_VERIFICATION_MESSAGE),
-            ),
-        };
-        self.deliver(OutgoingMessage {
+        let message = OutgoingMessage {
             pool_id: pool.id.clone(),
             username: user.username.clone(),
             kind: purpose.message_kind(),
             medium,
             destination: destination.to_owned(),
-            subject: subject.map(str::to_owned),
-            body: messages::render(body, &self.display_username(pool, user), &code),
+            subject,
+            body: messages::render(&body, &self.display_username(pool, user), &code),
             from: pool.settings.email_configuration.from.clone(),
             reply_to: pool
                 .settings
@@ -131,8 +185,8 @@ impl Domain {
                 .reply_to_email_address
                 .clone(),
             code: Some(code),
-        })
-        .await
+        };
+        self.deliver_message(pool, user, message, context).await
     }
 
     /// Consumes a code: wrong → CodeMismatch (counted), expired → ExpiredCode, used → gone.

@@ -41,6 +41,7 @@ pub mod selfservice;
 pub mod signing;
 pub mod time;
 pub mod tokens;
+pub mod triggers;
 pub mod user;
 
 mod b64;
@@ -61,12 +62,15 @@ pub struct DomainConfig {
     pub auth_domain: String,
     /// Dev mode: record outgoing messages in the outbox and allow wiping all state.
     pub dev_outbox: bool,
+    /// Encrypts the codes handed to custom sender functions; the operator decrypts with it.
+    pub custom_sender_key: Option<cognate_crypto::Secret<[u8; 32]>>,
 }
 
 /// Everything a domain operation needs, passed explicitly (no globals).
 pub struct Domain {
     store: Arc<dyn Store>,
     sender: Arc<dyn MessageSender>,
+    triggers: Arc<dyn triggers::TriggerInvoker>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     keys: Keyring,
@@ -89,6 +93,7 @@ pub struct Ports {
     pub sender: Arc<dyn MessageSender>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
+    pub triggers: Arc<dyn triggers::TriggerInvoker>,
 }
 
 impl Domain {
@@ -96,6 +101,7 @@ impl Domain {
         Domain {
             store: ports.store,
             sender: ports.sender,
+            triggers: ports.triggers,
             clock: ports.clock,
             random: ports.random,
             keys,

@@ -9,6 +9,9 @@ use crate::enums::DeliveryMedium;
 use crate::error::{Error, ErrorKind, Result};
 use crate::time::Timestamp;
 
+/// The associated data a custom sender's code is sealed with (see examples/custom-sender).
+pub const CUSTOM_SENDER_PURPOSE: &[u8] = b"cognate custom sender code";
+
 pub const DEFAULT_INVITE_MESSAGE: &str =
     "Your username is {username} and temporary password is {####}.";
 pub const DEFAULT_INVITE_SUBJECT: &str = "Your temporary password";
@@ -130,6 +133,55 @@ impl Domain {
             tracing::warn!(pool_id = %message.pool_id, medium = %message.medium, %detail, "message delivery failed");
             Error::new(ErrorKind::CodeDeliveryFailure, "Unable to deliver the message. Try again later.")
         })
+    }
+
+    /// Delivers a code or invitation, or hands it to the pool's custom sender function
+    /// (CustomEmailSender / CustomSMSSender) with the code encrypted, as Cognito does.
+    pub(crate) async fn deliver_message(
+        &self,
+        pool: &crate::pool::UserPool,
+        user: &crate::user::User,
+        message: OutgoingMessage,
+        context: &crate::codes::MessageContext<'_>,
+    ) -> Result<()> {
+        use crate::triggers::{EventBase, Trigger, user_attributes};
+        let trigger = match message.medium {
+            DeliveryMedium::Email => Trigger::CustomEmailSender,
+            DeliveryMedium::Sms => Trigger::CustomSmsSender,
+        };
+        if trigger.configured(&pool.settings.lambda_config).is_none() {
+            return self.deliver(message).await;
+        }
+        let key = self.config.custom_sender_key.as_ref().map(|k| *k.expose()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidUserPoolConfiguration,
+                "The pool names a custom sender, but this server has no custom_sender_key to encrypt codes with.",
+            )
+        })?;
+        let code = message.code.clone().unwrap_or_default();
+        let sealed = cognate_crypto::seal::Sealer::new(key)
+            .and_then(|s| s.seal(CUSTOM_SENDER_PURPOSE, code.as_bytes()))
+            .map_err(|e| Error::internal(format!("custom sender encryption: {e}")))?;
+        let source = format!("{}_{}", trigger.name(), context.source);
+        let request_type = match message.medium {
+            DeliveryMedium::Email => "customEmailSenderRequestV1",
+            DeliveryMedium::Sms => "customSMSSenderRequestV1",
+        };
+        let request = serde_json::json!({
+            "type": request_type,
+            "code": crate::b64::encode_std(&sealed),
+            "userAttributes": user_attributes(user),
+            "clientMetadata": context.client_metadata.cloned().unwrap_or_default(),
+        });
+        let base = EventBase {
+            pool,
+            trigger_source: &source,
+            username: &user.username,
+            client_id: context.client_id,
+        };
+        self.run_trigger(trigger, base, request, serde_json::json!({}))
+            .await?;
+        Ok(())
     }
 
     /// The dev outbox, newest first.

@@ -7,12 +7,13 @@
 use std::collections::BTreeMap;
 
 use crate::client::AppClient;
-use crate::codes::{CodePurpose, recovery_destination};
+use crate::codes::{CodePurpose, MessageContext, recovery_destination};
 use crate::enums::{DeliveryMedium, UserStatus, VerifiableAttribute};
 use crate::error::{Error, ErrorKind, Result};
 use crate::messages::mask_destination;
 use crate::pool::UserPool;
 use crate::schema::{self, Writer};
+use crate::triggers::{ClientMetadata, PreSignUpOutcome, SignUpContext};
 use crate::user::{CreatedBy, MfaOption, User, apply_attribute_changes, collect_attributes};
 use crate::{Domain, ids};
 
@@ -24,6 +25,16 @@ pub struct CodeDelivery {
     pub attribute: String,
 }
 
+/// Applies a pre sign-up function's verification decisions.
+pub(crate) fn apply_pre_sign_up(user: &mut User, decided: PreSignUpOutcome) {
+    if decided.auto_verify_email && user.attribute("email").is_some() {
+        user.set_verified("email", true);
+    }
+    if decided.auto_verify_phone && user.attribute("phone_number").is_some() {
+        user.set_verified("phone_number", true);
+    }
+}
+
 /// What SignUp carries.
 #[derive(Debug, Clone, Default)]
 pub struct SignUpInput {
@@ -32,6 +43,8 @@ pub struct SignUpInput {
     pub username: String,
     pub password: Option<String>,
     pub attributes: Vec<(String, String)>,
+    pub validation_data: Vec<(String, String)>,
+    pub client_metadata: ClientMetadata,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +55,7 @@ pub struct SignUpOutcome {
 }
 
 /// The client and pool behind a public operation, after the secret-hash check.
-struct Public {
-    pool: UserPool,
-    client: AppClient,
-}
+type Public = crate::auth::Caller;
 
 fn verified_flags_are_not_writable(attributes: &[(String, String)]) -> Result<()> {
     match attributes
@@ -114,11 +124,25 @@ impl Domain {
         client_id: &str,
         username: &str,
         secret_hash: Option<&str>,
+        client_metadata: &ClientMetadata,
     ) -> Result<Public> {
         let client = self.client_by_id(client_id).await?;
         let pool = self.user_pool(&client.pool_id).await?;
         self.check_secret_hash(&client, &[username], secret_hash)?;
-        Ok(Public { pool, client })
+        Ok(Public {
+            pool,
+            client,
+            admin: false,
+            client_metadata: client_metadata.clone(),
+        })
+    }
+
+    fn message_context<'a>(public: &'a Public, source: &'static str) -> MessageContext<'a> {
+        MessageContext {
+            source,
+            client_id: Some(&public.client.client_id),
+            client_metadata: Some(&public.client_metadata),
+        }
     }
 
     /// A user a public operation names; unknown users read as a wrong code when the client
@@ -141,6 +165,7 @@ impl Domain {
                 &input.client_id,
                 &input.username,
                 input.secret_hash.as_deref(),
+                &input.client_metadata,
             )
             .await?;
         let pool = &public.pool;
@@ -176,7 +201,7 @@ impl Domain {
         let sub = ids::new_uuid(self.random());
         let username = username.unwrap_or_else(|| sub.clone());
         attributes.insert("sub".to_owned(), sub.clone());
-        let user = User {
+        let mut user = User {
             pool_id: pool.id.clone(),
             sub: sub.clone(),
             password: Some(self.seal_password(pool, &sub, &username, password, false)?),
@@ -192,19 +217,42 @@ impl Domain {
             mfa_methods: Vec::new(),
             pending_attributes: BTreeMap::new(),
         };
+        let decided = self
+            .pre_sign_up(
+                "PreSignUp_SignUp",
+                SignUpContext {
+                    pool,
+                    user: &user,
+                    client_id: Some(&public.client.client_id),
+                    validation_data: &input.validation_data,
+                    client_metadata: &input.client_metadata,
+                },
+            )
+            .await?;
+        apply_pre_sign_up(&mut user, decided);
+        if decided.auto_confirm {
+            user.status = UserStatus::Confirmed;
+        }
         self.insert_user(pool, &user, false, CreatedBy::SignUp)
             .await?;
-        let delivery = match sign_up_destination(pool, &user) {
+        let delivery = match sign_up_destination(pool, &user).filter(|_| !decided.auto_confirm) {
             Some((medium, destination, attribute)) => {
-                self.send_code(pool, &user, CodePurpose::SignUp, medium, &destination)
-                    .await?;
+                self.send_code(
+                    pool,
+                    &user,
+                    CodePurpose::SignUp,
+                    medium,
+                    &destination,
+                    &Self::message_context(&public, "SignUp"),
+                )
+                .await?;
                 Some(delivery(medium, &destination, attribute))
             }
             None => None,
         };
         Ok(SignUpOutcome {
             user_sub: sub,
-            confirmed: false,
+            confirmed: decided.auto_confirm,
             delivery,
         })
     }
@@ -217,8 +265,11 @@ impl Domain {
         username: &str,
         code: &str,
         force_alias: bool,
+        client_metadata: &ClientMetadata,
     ) -> Result<()> {
-        let public = self.public_caller(client_id, username, secret_hash).await?;
+        let public = self
+            .public_caller(client_id, username, secret_hash, client_metadata)
+            .await?;
         let mut user = self.named_user(&public, username).await?;
         if user.status != UserStatus::Unconfirmed {
             return Err(Error::not_authorized(format!(
@@ -233,7 +284,15 @@ impl Domain {
         }
         user.status = UserStatus::Confirmed;
         self.save_user_with(&public.pool, &mut user, force_alias)
-            .await
+            .await?;
+        self.post_confirmation(
+            "PostConfirmation_ConfirmSignUp",
+            &public.pool,
+            &user,
+            Some(client_id),
+            client_metadata,
+        )
+        .await
     }
 
     /// ResendConfirmationCode.
@@ -242,8 +301,11 @@ impl Domain {
         client_id: &str,
         secret_hash: Option<&str>,
         username: &str,
+        client_metadata: &ClientMetadata,
     ) -> Result<CodeDelivery> {
-        let public = self.public_caller(client_id, username, secret_hash).await?;
+        let public = self
+            .public_caller(client_id, username, secret_hash, client_metadata)
+            .await?;
         let user = match self.find_sign_in_user(&public.pool, username).await? {
             Some(user) => user,
             None if public.client.prevents_user_existence_errors() => {
@@ -264,6 +326,7 @@ impl Domain {
             CodePurpose::SignUp,
             medium,
             &destination,
+            &Self::message_context(&public, "ResendCode"),
         )
         .await?;
         Ok(delivery(medium, &destination, attribute))
@@ -297,14 +360,24 @@ impl Domain {
         client_id: &str,
         secret_hash: Option<&str>,
         username: &str,
+        client_metadata: &ClientMetadata,
     ) -> Result<CodeDelivery> {
-        let public = self.public_caller(client_id, username, secret_hash).await?;
-        let user = match self.find_sign_in_user(&public.pool, username).await? {
+        let public = self
+            .public_caller(client_id, username, secret_hash, client_metadata)
+            .await?;
+        let known = self.find_sign_in_user(&public.pool, username).await?;
+        let user = match known {
             Some(user) => user,
-            None if public.client.prevents_user_existence_errors() => {
-                return Ok(self.simulated_delivery(&public.pool));
-            }
-            None => return Err(Error::user_not_found()),
+            None => match self
+                .migrate_user(&public, "UserMigration_ForgotPassword", username, None)
+                .await?
+            {
+                Some(user) => user,
+                None if public.client.prevents_user_existence_errors() => {
+                    return Ok(self.simulated_delivery(&public.pool));
+                }
+                None => return Err(Error::user_not_found()),
+            },
         };
         if !user.enabled {
             return Err(Error::not_authorized("User is disabled."));
@@ -318,6 +391,7 @@ impl Domain {
             CodePurpose::ResetPassword,
             medium,
             &destination,
+            &Self::message_context(&public, "ForgotPassword"),
         )
         .await?;
         let attribute = if medium == DeliveryMedium::Email {
@@ -336,8 +410,11 @@ impl Domain {
         username: &str,
         code: &str,
         password: &str,
+        client_metadata: &ClientMetadata,
     ) -> Result<()> {
-        let public = self.public_caller(client_id, username, secret_hash).await?;
+        let public = self
+            .public_caller(client_id, username, secret_hash, client_metadata)
+            .await?;
         let mut user = self.named_user(&public, username).await?;
         crate::password::check_policy(&public.pool.settings.password_policy, password)?;
         self.consume_code(&public.pool, &user, CodePurpose::ResetPassword, code)
@@ -352,7 +429,15 @@ impl Domain {
         }
         self.save_user(&public.pool, &mut user).await?;
         self.clear_failed_passwords(&public.pool.id, &user.sub)
-            .await
+            .await?;
+        self.post_confirmation(
+            "PostConfirmation_ConfirmForgotPassword",
+            &public.pool,
+            &user,
+            Some(client_id),
+            client_metadata,
+        )
+        .await
     }
 
     /// ChangePassword.
@@ -394,6 +479,7 @@ impl Domain {
         &self,
         access_token: &str,
         changes: &[(String, String)],
+        client_metadata: &ClientMetadata,
     ) -> Result<Vec<CodeDelivery>> {
         let context = self.verify_access_token(access_token).await?;
         let (pool, mut user) = (context.pool, context.user);
@@ -428,7 +514,15 @@ impl Domain {
                 .iter()
                 .any(|a| a.as_str() == name);
             if auto && (name == "email" || name == "phone_number") {
-                deliveries.push(self.send_verification_code(&pool, &user, name).await?);
+                let message = MessageContext {
+                    source: "UpdateUserAttribute",
+                    client_id: Some(&context.client_id),
+                    client_metadata: Some(client_metadata),
+                };
+                deliveries.push(
+                    self.send_verification_code(&pool, &user, name, &message)
+                        .await?,
+                );
             }
         }
         Ok(deliveries)
@@ -439,6 +533,7 @@ impl Domain {
         pool: &UserPool,
         user: &User,
         attribute: &str,
+        context: &MessageContext<'_>,
     ) -> Result<CodeDelivery> {
         let purpose = verification_purpose(attribute)?;
         let destination = user
@@ -455,7 +550,7 @@ impl Domain {
         } else {
             DeliveryMedium::Sms
         };
-        self.send_code(pool, user, purpose, medium, &destination)
+        self.send_code(pool, user, purpose, medium, &destination, context)
             .await?;
         Ok(delivery(medium, &destination, attribute))
     }
@@ -465,10 +560,16 @@ impl Domain {
         &self,
         access_token: &str,
         attribute: &str,
+        client_metadata: &ClientMetadata,
     ) -> Result<CodeDelivery> {
         let context = self.verify_access_token(access_token).await?;
         verification_purpose(attribute)?;
-        self.send_verification_code(&context.pool, &context.user, attribute)
+        let message = MessageContext {
+            source: "VerifyUserAttribute",
+            client_id: Some(&context.client_id),
+            client_metadata: Some(client_metadata),
+        };
+        self.send_verification_code(&context.pool, &context.user, attribute, &message)
             .await
     }
 

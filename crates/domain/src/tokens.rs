@@ -81,6 +81,10 @@ pub(crate) struct TokenOptions {
     pub skip_id_token: bool,
     /// When the user authenticated, if earlier than now (a sign-in remembered by SSO).
     pub auth_time: Option<i64>,
+    /// The pre token generation trigger source; `None` is `TokenGeneration_Authentication`.
+    pub trigger_source: Option<&'static str>,
+    /// The API call's ClientMetadata, for the pre token generation trigger.
+    pub client_metadata: crate::triggers::ClientMetadata,
 }
 
 fn refresh_purpose() -> &'static str {
@@ -94,12 +98,6 @@ impl Domain {
     }
 
     /// Signs in: a new session with a new refresh token, and fresh ID and access tokens.
-    pub(crate) async fn start_session(&self, grant: Grant<'_>) -> Result<IssuedTokens> {
-        self.start_session_with(grant, TokenOptions::default())
-            .await
-    }
-
-    /// [`Domain::start_session`] with the options of an OAuth grant.
     pub(crate) async fn start_session_with(
         &self,
         grant: Grant<'_>,
@@ -140,17 +138,7 @@ impl Domain {
         b64::encode_url(&bytes)
     }
 
-    /// Signs the ID and access tokens of a session.
-    pub(crate) async fn sign_tokens(
-        &self,
-        grant: &Grant<'_>,
-        session: &AuthSession,
-    ) -> Result<IssuedTokens> {
-        self.sign_tokens_with(grant, session, &TokenOptions::default())
-            .await
-    }
-
-    /// [`Domain::sign_tokens`] with the options of an OAuth grant.
+    /// Signs the ID and access tokens of a session, running the pre token generation trigger.
     pub(crate) async fn sign_tokens_with(
         &self,
         grant: &Grant<'_>,
@@ -170,7 +158,22 @@ impl Domain {
             event_id: &event_id,
             groups: &groups,
         };
-        let access_claims = self.access_claims(&common);
+        let mut access_claims = self.access_claims(&common);
+        let mut id_claims = self.id_claims(&common);
+        let context = crate::triggers::TokenContext {
+            pool: grant.pool,
+            user: Some(grant.user),
+            client_id: &grant.client.client_id,
+            source: options
+                .trigger_source
+                .unwrap_or("TokenGeneration_Authentication"),
+            groups: &groups,
+            scopes: &grant.scopes,
+            client_metadata: &options.client_metadata,
+        };
+        if let Some(custom) = self.pre_token_generation(context).await? {
+            customise(&custom, &mut id_claims, &mut access_claims);
+        }
         let access_token = keys
             .access
             .sign(&access_claims)
@@ -178,7 +181,6 @@ impl Domain {
         let id_token = if options.skip_id_token {
             String::new()
         } else {
-            let mut id_claims = self.id_claims(&common);
             if let Some(nonce) = &options.nonce {
                 id_claims.insert("nonce".into(), json!(nonce));
             }
@@ -530,7 +532,11 @@ impl Domain {
             scopes: session.scopes.clone(),
             device_key: session.device_key.clone(),
         };
-        let mut tokens = self.sign_tokens(&grant, &session).await?;
+        let options = TokenOptions {
+            trigger_source: Some("TokenGeneration_RefreshTokens"),
+            ..TokenOptions::default()
+        };
+        let mut tokens = self.sign_tokens_with(&grant, &session, &options).await?;
         tokens.refresh_token = new_refresh;
         Ok((user, tokens, session.scopes))
     }
@@ -550,6 +556,57 @@ impl Domain {
         self.client_cache.put(client_id, now, client.clone());
         Ok(client)
     }
+}
+
+/// Applies a pre token generation answer: groups and roles first, then scopes, then claims.
+fn customise(
+    custom: &crate::triggers::TokenCustomisation,
+    id: &mut Map<String, Value>,
+    access: &mut Map<String, Value>,
+) {
+    if let Some(groups) = &custom.groups {
+        for claims in [&mut *id, &mut *access] {
+            if groups.is_empty() {
+                claims.remove("cognito:groups");
+            } else {
+                claims.insert("cognito:groups".into(), json!(groups));
+            }
+        }
+    }
+    if let Some(roles) = &custom.roles {
+        if roles.is_empty() {
+            id.remove("cognito:roles");
+        } else {
+            id.insert("cognito:roles".into(), json!(roles));
+        }
+    }
+    if let Some(role) = &custom.preferred_role {
+        id.insert("cognito:preferred_role".into(), json!(role));
+    }
+    if !custom.scopes_to_add.is_empty() || !custom.scopes_to_suppress.is_empty() {
+        let current = access
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let mut scopes: Vec<String> = current
+            .split(' ')
+            .filter(|s| !s.is_empty() && !custom.scopes_to_suppress.iter().any(|x| x == s))
+            .map(str::to_owned)
+            .collect();
+        for scope in &custom.scopes_to_add {
+            if !scopes.contains(scope) {
+                scopes.push(scope.clone());
+            }
+        }
+        access.insert("scope".into(), json!(scopes.join(" ")));
+    }
+    crate::triggers::TokenCustomisation::apply(&custom.id_claims, &custom.id_suppress, id);
+    crate::triggers::TokenCustomisation::apply(
+        &custom.access_claims,
+        &custom.access_suppress,
+        access,
+    );
 }
 
 struct Common<'a> {

@@ -147,6 +147,8 @@ pub struct AdminCreateUserInput {
     pub force_alias_creation: bool,
     pub message_action: Option<MessageAction>,
     pub desired_delivery_mediums: Option<Vec<DeliveryMedium>>,
+    pub validation_data: Vec<(String, String)>,
+    pub client_metadata: crate::triggers::ClientMetadata,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,7 +254,7 @@ impl Domain {
         let username = username.unwrap_or_else(|| sub.clone());
         attributes.insert("sub".to_owned(), sub.clone());
         let password = self.seal_password(&pool, &sub, &username, &temporary, true)?;
-        let user = User {
+        let mut user = User {
             pool_id: pool.id.clone(),
             sub,
             username,
@@ -268,6 +270,21 @@ impl Domain {
             mfa_methods: Vec::new(),
             pending_attributes: BTreeMap::new(),
         };
+        let decided = self
+            .pre_sign_up(
+                "PreSignUp_AdminCreateUser",
+                crate::triggers::SignUpContext {
+                    pool: &pool,
+                    user: &user,
+                    client_id: None,
+                    validation_data: &input.validation_data,
+                    client_metadata: &input.client_metadata,
+                },
+            )
+            .await?;
+        // An administrator's user always starts with a temporary password; only the
+        // verification decisions of the function apply.
+        crate::selfservice::apply_pre_sign_up(&mut user, decided);
         self.insert_user(&pool, &user, input.force_alias_creation, CreatedBy::Admin)
             .await?;
         if input.message_action != Some(MessageAction::Suppress) {
@@ -276,6 +293,7 @@ impl Domain {
                 &user,
                 &temporary,
                 input.desired_delivery_mediums.as_deref(),
+                &input.client_metadata,
             )
             .await?;
         }
@@ -309,6 +327,7 @@ impl Domain {
             &user,
             &temporary,
             input.desired_delivery_mediums.as_deref(),
+            &input.client_metadata,
         )
         .await?;
         Ok(user)
@@ -470,8 +489,23 @@ impl Domain {
         user: &User,
         temporary_password: &str,
         mediums: Option<&[DeliveryMedium]>,
+        client_metadata: &crate::triggers::ClientMetadata,
     ) -> Result<()> {
         let config = &pool.settings.admin_create_user_config;
+        let custom = self
+            .custom_message(
+                "CustomMessage_AdminCreateUser",
+                pool,
+                user,
+                None,
+                client_metadata,
+            )
+            .await?;
+        let context = crate::codes::MessageContext {
+            source: "AdminCreateUser",
+            client_id: None,
+            client_metadata: Some(client_metadata),
+        };
         let default_mediums = crate::pool::default_delivery_mediums();
         let display_name = self.display_username(pool, user);
         for medium in mediums.unwrap_or(&default_mediums) {
@@ -501,14 +535,19 @@ impl Domain {
             let Some(destination) = destination else {
                 continue;
             };
-            self.deliver(OutgoingMessage {
+            let mut subject = subject.map(str::to_owned);
+            let mut template = template.to_owned();
+            if let Some(custom) = &custom {
+                crate::codes::apply_custom_message(*medium, custom, &mut subject, &mut template);
+            }
+            let message = OutgoingMessage {
                 pool_id: pool.id.clone(),
                 username: user.username.clone(),
                 kind: MessageKind::Invitation,
                 medium: *medium,
                 destination: destination.to_owned(),
-                subject: subject.map(str::to_owned),
-                body: messages::render(template, &display_name, temporary_password),
+                subject,
+                body: messages::render(&template, &display_name, temporary_password),
                 from: pool.settings.email_configuration.from.clone(),
                 reply_to: pool
                     .settings
@@ -516,8 +555,8 @@ impl Domain {
                     .reply_to_email_address
                     .clone(),
                 code: Some(temporary_password.to_owned()),
-            })
-            .await?;
+            };
+            self.deliver_message(pool, user, message, &context).await?;
         }
         Ok(())
     }
@@ -634,6 +673,7 @@ impl Domain {
             crate::codes::CodePurpose::ResetPassword,
             medium,
             &destination,
+            &crate::codes::MessageContext::admin("ForgotPassword"),
         )
         .await?;
         Ok(())

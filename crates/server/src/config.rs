@@ -67,6 +67,24 @@ pub struct RawConfig {
     pub access_keys: Vec<AccessKey>,
     pub smtp: Option<SmtpConfig>,
     pub sms: Option<SmsConfig>,
+    /// Where each Lambda ARN a pool names is delivered.
+    #[serde(default)]
+    pub triggers: Vec<TriggerEndpoint>,
+    /// Seconds a trigger may take (Cognito's default is 5).
+    pub trigger_timeout_seconds: Option<u64>,
+    /// Base64 of 32 bytes: encrypts the codes handed to custom sender functions.
+    pub custom_sender_key: Option<String>,
+}
+
+/// One trigger function: a webhook (`url`, optionally signed with `secret`) or a
+/// Lambda-compatible Invoke API (`lambda_endpoint`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerEndpoint {
+    pub arn: String,
+    pub url: Option<String>,
+    pub lambda_endpoint: Option<String>,
+    pub secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -121,6 +139,9 @@ pub struct Config {
     pub access_keys: Vec<AccessKey>,
     pub smtp: Option<SmtpConfig>,
     pub sms: Option<SmsConfig>,
+    pub triggers: Vec<TriggerEndpoint>,
+    pub trigger_timeout: std::time::Duration,
+    pub custom_sender_key: Option<[u8; 32]>,
 }
 
 impl std::fmt::Debug for Config {
@@ -258,6 +279,15 @@ impl Config {
             access_keys,
             smtp: raw.smtp,
             sms: raw.sms,
+            triggers: raw.triggers,
+            trigger_timeout: std::time::Duration::from_secs(
+                raw.trigger_timeout_seconds.unwrap_or(5),
+            ),
+            custom_sender_key: raw
+                .custom_sender_key
+                .as_deref()
+                .map(decode_key)
+                .transpose()?,
         })
     }
 }

@@ -55,6 +55,10 @@ pub async fn build_with_clock(
     let ports = Ports {
         store,
         sender: Arc::new(sender),
+        triggers: Arc::new(outbound::HttpTriggers::new(
+            &config.triggers,
+            config.trigger_timeout,
+        )?),
         clock,
         random: Arc::new(cognate_crypto::random::SystemRandom),
     };
@@ -67,6 +71,7 @@ pub async fn build_with_clock(
             public_url: config.public_url.clone(),
             auth_domain: config.auth_domain.clone(),
             dev_outbox: config.dev,
+            custom_sender_key: config.custom_sender_key.map(cognate_crypto::Secret::new),
         },
     ));
     let access_keys: HashMap<String, String> = config

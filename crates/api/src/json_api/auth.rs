@@ -62,6 +62,7 @@ pub async fn initiate_auth(
         client_id: required(req.client_id, "clientId")?,
         flow: required(req.auth_flow, "authFlow")?.to_string(),
         parameters: req.auth_parameters.unwrap_or_default(),
+        client_metadata: req.client_metadata.unwrap_or_default(),
     };
     let o = outcome(ctx.domain.initiate_auth(request).await?);
     Ok(InitiateAuthResponse {
@@ -83,6 +84,7 @@ pub async fn admin_initiate_auth(
         client_id: required(req.client_id, "clientId")?,
         flow: required(req.auth_flow, "authFlow")?.to_string(),
         parameters: req.auth_parameters.unwrap_or_default(),
+        client_metadata: req.client_metadata.unwrap_or_default(),
     };
     let o = outcome(ctx.domain.initiate_auth(request).await?);
     Ok(AdminInitiateAuthResponse {
@@ -105,6 +107,7 @@ pub async fn respond_to_auth_challenge(
         challenge_name: required(req.challenge_name, "challengeName")?.to_string(),
         session: req.session,
         responses: req.challenge_responses.unwrap_or_default(),
+        client_metadata: req.client_metadata.unwrap_or_default(),
     };
     let o = outcome(ctx.domain.respond_to_auth_challenge(response).await?);
     Ok(RespondToAuthChallengeResponse {
@@ -127,6 +130,7 @@ pub async fn admin_respond_to_auth_challenge(
         challenge_name: required(req.challenge_name, "challengeName")?.to_string(),
         session: req.session,
         responses: req.challenge_responses.unwrap_or_default(),
+        client_metadata: req.client_metadata.unwrap_or_default(),
     };
     let o = outcome(ctx.domain.respond_to_auth_challenge(response).await?);
     Ok(AdminRespondToAuthChallengeResponse {

@@ -39,6 +39,8 @@ pub async fn sign_up(ctx: Ctx, req: SignUpRequest) -> Result<SignUpResponse, Api
         username: required(req.username, "username")?,
         password: req.password,
         attributes: attributes_in(req.user_attributes),
+        validation_data: attributes_in(req.validation_data),
+        client_metadata: req.client_metadata.unwrap_or_default(),
     };
     let outcome = ctx.domain.sign_up(input).await?;
     Ok(SignUpResponse {
@@ -61,6 +63,7 @@ pub async fn confirm_sign_up(
             &required(req.username, "username")?,
             &required(req.confirmation_code, "confirmationCode")?,
             req.force_alias_creation.unwrap_or(false),
+            &req.client_metadata.unwrap_or_default(),
         )
         .await?;
     Ok(ConfirmSignUpResponse { session: None })
@@ -77,6 +80,7 @@ pub async fn resend_confirmation_code(
             &required(req.client_id, "clientId")?,
             req.secret_hash.as_deref(),
             &required(req.username, "username")?,
+            &req.client_metadata.unwrap_or_default(),
         )
         .await?;
     Ok(ResendConfirmationCodeResponse {
@@ -95,6 +99,7 @@ pub async fn forgot_password(
             &required(req.client_id, "clientId")?,
             req.secret_hash.as_deref(),
             &required(req.username, "username")?,
+            &req.client_metadata.unwrap_or_default(),
         )
         .await?;
     Ok(ForgotPasswordResponse {
@@ -114,6 +119,7 @@ pub async fn confirm_forgot_password(
             &required(req.username, "username")?,
             &required(req.confirmation_code, "confirmationCode")?,
             &required(req.password, "password")?,
+            &req.client_metadata.unwrap_or_default(),
         )
         .await?;
     Ok(ConfirmForgotPasswordResponse {})
@@ -165,7 +171,11 @@ pub async fn update_user_attributes(
     let changes = attributes_in(req.user_attributes);
     let deliveries = ctx
         .domain
-        .update_user_attributes(&required(req.access_token, "accessToken")?, &changes)
+        .update_user_attributes(
+            &required(req.access_token, "accessToken")?,
+            &changes,
+            &req.client_metadata.unwrap_or_default(),
+        )
         .await?;
     Ok(UpdateUserAttributesResponse {
         code_delivery_details_list: (!deliveries.is_empty())
@@ -183,6 +193,7 @@ pub async fn get_user_attribute_verification_code(
         .get_user_attribute_verification_code(
             &required(req.access_token, "accessToken")?,
             &required(req.attribute_name, "attributeName")?,
+            &req.client_metadata.unwrap_or_default(),
         )
         .await?;
     Ok(GetUserAttributeVerificationCodeResponse {

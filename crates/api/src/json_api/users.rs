@@ -60,6 +60,8 @@ pub async fn admin_create_user(
             _ => MessageAction::Suppress,
         }),
         desired_delivery_mediums: enums_in(req.desired_delivery_mediums, DeliveryMedium::parse)?,
+        validation_data: attributes_in(req.validation_data),
+        client_metadata: req.client_metadata.unwrap_or_default(),
     };
     let user = ctx.domain.admin_create_user(&pool_id, input).await?;
     Ok(AdminCreateUserResponse {

@@ -4,7 +4,9 @@
 //! client asks for that, counts failed passwords in the store, and ends in either the next
 //! challenge (with a new sealed Session) or tokens.
 
+mod custom;
 mod lockout;
+mod migration;
 mod password;
 mod session;
 mod srp;
@@ -15,7 +17,8 @@ use crate::client::AppClient;
 use crate::enums::{ExplicitAuthFlow, UserStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::UserPool;
-use crate::tokens::{ADMIN_SCOPE, Grant, IssuedTokens};
+use crate::tokens::{ADMIN_SCOPE, Grant, IssuedTokens, TokenOptions};
+use crate::triggers::ClientMetadata;
 use crate::user::User;
 use crate::{Domain, schema};
 
@@ -83,6 +86,7 @@ pub struct InitiateAuthRequest {
     pub client_id: String,
     pub flow: String,
     pub parameters: BTreeMap<String, String>,
+    pub client_metadata: ClientMetadata,
 }
 
 /// RespondToAuthChallenge or AdminRespondToAuthChallenge.
@@ -93,6 +97,7 @@ pub struct ChallengeResponse {
     pub challenge_name: String,
     pub session: Option<String>,
     pub responses: BTreeMap<String, String>,
+    pub client_metadata: ClientMetadata,
 }
 
 /// Where a sign-in step leads.
@@ -125,10 +130,17 @@ pub(crate) struct Caller {
     pub pool: UserPool,
     pub client: AppClient,
     pub admin: bool,
+    /// The call's ClientMetadata, handed to every trigger the step runs.
+    pub client_metadata: ClientMetadata,
 }
 
 impl Domain {
-    async fn caller(&self, pool_id: Option<&str>, client_id: &str) -> Result<Caller> {
+    async fn caller(
+        &self,
+        pool_id: Option<&str>,
+        client_id: &str,
+        client_metadata: &ClientMetadata,
+    ) -> Result<Caller> {
         let client = self.client_by_id(client_id).await?;
         if pool_id.is_some_and(|p| p != client.pool_id) {
             return Err(Error::client_not_found(client_id));
@@ -138,6 +150,7 @@ impl Domain {
             pool,
             client,
             admin: pool_id.is_some(),
+            client_metadata: client_metadata.clone(),
         })
     }
 
@@ -181,7 +194,11 @@ impl Domain {
     /// InitiateAuth / AdminInitiateAuth.
     pub async fn initiate_auth(&self, request: InitiateAuthRequest) -> Result<AuthOutcome> {
         let caller = self
-            .caller(request.pool_id.as_deref(), &request.client_id)
+            .caller(
+                request.pool_id.as_deref(),
+                &request.client_id,
+                &request.client_metadata,
+            )
             .await?;
         let flow = AuthFlow::parse(&request.flow)
             .ok_or_else(|| Error::invalid_parameter("Initiate Auth method not supported."))?;
@@ -204,7 +221,11 @@ impl Domain {
                 self.password_sign_in(&caller, params).await
             }
             AuthFlow::RefreshToken => self.refresh_sign_in(&caller, params).await,
-            AuthFlow::CustomAuth | AuthFlow::UserAuth => Err(Error::new(
+            AuthFlow::CustomAuth => {
+                self.start_custom_auth(&caller, params, &caller.client_metadata)
+                    .await
+            }
+            AuthFlow::UserAuth => Err(Error::new(
                 ErrorKind::UnsupportedOperation,
                 format!("Cognate does not support the {} flow yet.", flow.name()),
             )),
@@ -217,7 +238,11 @@ impl Domain {
         response: ChallengeResponse,
     ) -> Result<AuthOutcome> {
         let caller = self
-            .caller(response.pool_id.as_deref(), &response.client_id)
+            .caller(
+                response.pool_id.as_deref(),
+                &response.client_id,
+                &response.client_metadata,
+            )
             .await?;
         let responses = &response.responses;
         match response.challenge_name.as_str() {
@@ -225,6 +250,15 @@ impl Domain {
             "NEW_PASSWORD_REQUIRED" => {
                 self.set_new_password(&caller, response.session.as_deref(), responses)
                     .await
+            }
+            "CUSTOM_CHALLENGE" => {
+                self.answer_custom_challenge(
+                    &caller,
+                    response.session.as_deref(),
+                    responses,
+                    &caller.client_metadata,
+                )
+                .await
             }
             other => Err(Error::invalid_parameter(format!(
                 "Cognate does not support the {other} challenge yet."
@@ -273,6 +307,25 @@ impl Domain {
         caller: &Caller,
         user: &User,
     ) -> Result<AuthOutcome> {
+        self.issue_for_sign_in_from(caller, user, "TokenGeneration_Authentication")
+            .await
+    }
+
+    /// Tokens at the end of a sign-in, after the post authentication trigger.
+    pub(crate) async fn issue_for_sign_in_from(
+        &self,
+        caller: &Caller,
+        user: &User,
+        trigger_source: &'static str,
+    ) -> Result<AuthOutcome> {
+        self.post_authentication(
+            &caller.pool,
+            user,
+            &caller.client.client_id,
+            false,
+            &caller.client_metadata,
+        )
+        .await?;
         let grant = Grant {
             pool: &caller.pool,
             client: &caller.client,
@@ -280,7 +333,12 @@ impl Domain {
             scopes: vec![ADMIN_SCOPE.to_owned()],
             device_key: None,
         };
-        self.start_session(grant)
+        let options = TokenOptions {
+            trigger_source: Some(trigger_source),
+            client_metadata: caller.client_metadata.clone(),
+            ..TokenOptions::default()
+        };
+        self.start_session_with(grant, options)
             .await
             .map(AuthOutcome::Authenticated)
     }
@@ -390,7 +448,8 @@ impl Domain {
         )?);
         user.status = UserStatus::Confirmed;
         self.save_user(&caller.pool, &mut user).await?;
-        self.issue_for_sign_in(caller, &user).await
+        self.issue_for_sign_in_from(caller, &user, "TokenGeneration_NewPasswordChallenge")
+            .await
     }
 
     /// How long a challenge Session lives: the client's AuthSessionValidity (minutes).
@@ -424,7 +483,7 @@ impl Domain {
         client_secret: Option<&str>,
         refresh_token: &str,
     ) -> Result<IssuedTokens> {
-        let caller = self.caller(None, client_id).await?;
+        let caller = self.caller(None, client_id, &ClientMetadata::new()).await?;
         if caller.client.has_secret() {
             let secrets = self.client_secrets(&caller.client)?;
             let given = client_secret.unwrap_or_default();

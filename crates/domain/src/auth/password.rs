@@ -23,6 +23,31 @@ impl Domain {
             &[username],
             params.get("SECRET_HASH").map(String::as_str),
         )?;
+        match self.find_sign_in_user(&caller.pool, username).await? {
+            Some(user) => {
+                self.pre_authentication(
+                    &caller.pool,
+                    &user,
+                    &caller.client.client_id,
+                    &[],
+                    &caller.client_metadata,
+                )
+                .await?;
+            }
+            None => {
+                if let Some(user) = self
+                    .migrate_user(
+                        caller,
+                        "UserMigration_Authentication",
+                        username,
+                        Some(password),
+                    )
+                    .await?
+                {
+                    return self.after_first_factor(caller, user).await;
+                }
+            }
+        }
         let user = self
             .check_password(&caller.pool, &caller.client, username, password)
             .await?;

@@ -8,9 +8,11 @@ use std::collections::BTreeMap;
 use cognate_crypto::srp::{self, ServerEphemeral, U3072};
 use serde::{Deserialize, Serialize};
 
+use super::custom::{CustomState, Round};
 use super::{AuthOutcome, Caller, Opened, incorrect, missing};
 use crate::error::{Error, Result};
 use crate::pool::UserPool;
+use crate::user::User;
 use crate::{Domain, b64};
 
 /// How far a client's TIMESTAMP may be from the server's clock.
@@ -25,6 +27,9 @@ struct SrpState {
     a: String,
     b: String,
     big_b: String,
+    /// Set when the password step is a round of a CUSTOM_AUTH flow, which continues after it.
+    #[serde(default)]
+    custom: Option<CustomState>,
 }
 
 impl Domain {
@@ -40,12 +45,50 @@ impl Domain {
             &[username],
             params.get("SECRET_HASH").map(String::as_str),
         )?;
+        let user = self.find_sign_in_user(&caller.pool, username).await?;
+        if let Some(user) = user.as_ref().filter(|u| u.enabled) {
+            self.pre_authentication(
+                &caller.pool,
+                user,
+                &caller.client.client_id,
+                &[],
+                &caller.client_metadata,
+            )
+            .await?;
+            self.check_lockout(&caller.pool.id, &user.sub).await?;
+        }
+        self.srp_challenge(caller, user, username, srp_a, None)
+    }
+
+    /// The second round of a CUSTOM_AUTH flow that DefineAuthChallenge sent to PASSWORD_VERIFIER.
+    pub(super) async fn start_srp_within_custom(
+        &self,
+        caller: &Caller,
+        user: Option<User>,
+        state: CustomState,
+        params: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
+        let srp_a = params.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
+        let username = state.username.clone();
+        if let Some(user) = &user {
+            self.check_lockout(&caller.pool.id, &user.sub).await?;
+        }
+        self.srp_challenge(caller, user, &username, srp_a, Some(state))
+    }
+
+    /// PASSWORD_VERIFIER: the salt, `B` and a sealed SECRET_BLOCK holding what the answer needs.
+    fn srp_challenge(
+        &self,
+        caller: &Caller,
+        user: Option<User>,
+        username: &str,
+        srp_a: &str,
+        custom: Option<CustomState>,
+    ) -> Result<AuthOutcome> {
         let a = srp::parse_hex(srp_a)
             .map_err(|_| Error::invalid_parameter("SRP_A is not a valid hexadecimal number."))?;
-        let user = self.find_sign_in_user(&caller.pool, username).await?;
         let (sub, user_id, salt, v) = match &user {
             Some(user) if user.enabled && user.password.is_some() => {
-                self.check_lockout(&caller.pool.id, &user.sub).await?;
                 let verifier = self
                     .open_password(&caller.pool, user)?
                     .ok_or_else(incorrect)?;
@@ -53,14 +96,14 @@ impl Domain {
                     Some(user.sub.clone()),
                     user.username.clone(),
                     verifier.salt().to_vec(),
-                    verifier.v().clone(),
+                    *verifier.v(),
                 )
             }
             Some(user) if !user.enabled => return Err(Error::not_authorized("User is disabled.")),
             Some(_) => return Err(incorrect()),
             None if caller.client.prevents_user_existence_errors() => {
                 let (salt, v) = self.fake_verifier(&caller.pool, username)?;
-                (None, username.clone(), salt, v)
+                (None, username.to_owned(), salt, v)
             }
             None => return Err(Error::user_not_found()),
         };
@@ -71,6 +114,7 @@ impl Domain {
             a: srp::to_hex(&a),
             b: hex::encode(b),
             big_b: srp::to_hex(ephemeral.public()),
+            custom,
         };
         let lifetime = self.session_lifetime(&caller.client);
         let block = self.seal_step(
@@ -161,11 +205,10 @@ impl Domain {
             None => None,
         };
         let v = match &user {
-            Some(user) => self
+            Some(user) => *self
                 .open_password(&caller.pool, user)?
                 .ok_or_else(incorrect)?
-                .v()
-                .clone(),
+                .v(),
             None => self.fake_verifier(&caller.pool, &state.user_id_for_srp)?.1,
         };
         let proof_holds =
@@ -181,6 +224,22 @@ impl Domain {
         if self.check_lockout(&caller.pool.id, &user.sub).await? {
             self.clear_failed_passwords(&caller.pool.id, &user.sub)
                 .await?;
+        }
+        if let Some(mut custom) = opened.state.custom {
+            custom.rounds.push(Round {
+                challenge_name: "PASSWORD_VERIFIER".to_owned(),
+                challenge_result: true,
+                challenge_metadata: None,
+            });
+            return self
+                .next_custom_round(
+                    caller,
+                    Some(user),
+                    custom,
+                    responses,
+                    &caller.client_metadata,
+                )
+                .await;
         }
         self.after_first_factor(caller, user).await
     }

@@ -90,6 +90,8 @@ impl Domain {
                     at_hash: true,
                     skip_id_token: !openid,
                     auth_time: Some(grant.auth_time),
+                    trigger_source: Some("TokenGeneration_HostedAuth"),
+                    ..TokenOptions::default()
                 },
             )
             .await?;

@@ -434,6 +434,7 @@ impl Domain {
                     at_hash: true,
                     skip_id_token: !openid,
                     auth_time: Some(auth_time),
+                    trigger_source: Some("TokenGeneration_HostedAuth"),
                     ..TokenOptions::default()
                 };
                 // The session exists so the tokens can be revoked; its refresh token is not

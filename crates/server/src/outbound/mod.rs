@@ -4,6 +4,7 @@
 
 mod sms;
 mod smtp;
+mod triggers;
 
 use async_trait::async_trait;
 use cognate_domain::MessageSender;
@@ -12,6 +13,7 @@ use cognate_domain::messages::OutgoingMessage;
 
 pub use sms::SmsWebhook;
 pub use smtp::SmtpMailer;
+pub use triggers::{HttpTriggers, webhook_signature};
 
 /// Routes each message to the sender for its medium.
 pub struct Outbound {

@@ -25,4 +25,5 @@ mod security;
 mod selfservice;
 mod signin;
 mod tokens;
+mod triggers;
 mod users;

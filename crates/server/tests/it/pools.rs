@@ -204,10 +204,7 @@ on_both_backends!(every_setting_given_at_creation_is_returned, |server| {
         pool.auto_verified_attributes(),
         &[VerifiedAttributeType::Email]
     );
-    assert_eq!(
-        pool.username_configuration().unwrap().case_sensitive(),
-        false
-    );
+    assert!(!pool.username_configuration().unwrap().case_sensitive());
     let tier = pool
         .schema_attributes()
         .iter()

@@ -89,7 +89,7 @@ on_both_backends!(
             .unwrap();
         let tokens = flows::tokens(&client, &app, "zoe", password).await;
         let refresh = tokens.refresh_token().unwrap().to_owned();
-        let contents = database_contents(&server).await;
+        let contents = database_contents(server).await;
         assert!(
             contents.contains("zoe@example.com"),
             "the search reads the database (sanity check)"

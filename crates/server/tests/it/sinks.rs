@@ -216,3 +216,173 @@ impl SmsSink {
             .collect()
     }
 }
+
+/// What a trigger function answers: an HTTP status and a body.
+pub type Behaviour = Arc<dyn Fn(&serde_json::Value) -> (u16, String) + Send + Sync>;
+
+/// One call a trigger function received.
+#[derive(Debug, Clone)]
+pub struct TriggerCall {
+    pub event: serde_json::Value,
+    /// Whether the webhook signature matched the shared secret.
+    pub signed: bool,
+}
+
+/// Trigger functions on loopback: `/<name>` as webhooks (signature checked against
+/// [`TRIGGER_SECRET`]) and `/2015-03-31/functions/<name>/invocations` as a Lambda Invoke API.
+/// Each function echoes its event unless told otherwise.
+#[derive(Clone)]
+pub struct TriggerSink {
+    pub url: String,
+    calls: Arc<Mutex<Vec<(String, TriggerCall)>>>,
+    behaviours: Arc<Mutex<std::collections::HashMap<String, Behaviour>>>,
+}
+
+pub const TRIGGER_SECRET: &str = "trigger-webhook-secret";
+
+/// The ARN the tests give a function name.
+pub fn arn(name: &str) -> String {
+    format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
+}
+
+impl TriggerSink {
+    pub async fn start() -> TriggerSink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let sink = TriggerSink {
+            url,
+            calls: Arc::default(),
+            behaviours: Arc::default(),
+        };
+        let (webhook, lambda) = (sink.clone(), sink.clone());
+        let app = axum::Router::new()
+            .route(
+                "/{name}",
+                axum::routing::post(
+                    move |axum::extract::Path(name): axum::extract::Path<String>,
+                          headers: axum::http::HeaderMap,
+                          body: axum::body::Bytes| {
+                        let sink = webhook.clone();
+                        async move {
+                            let timestamp: i64 = headers
+                                .get("x-cognate-timestamp")
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|t| t.parse().ok())
+                                .unwrap_or(0);
+                            let expected = cognate_server::outbound::webhook_signature(
+                                TRIGGER_SECRET,
+                                timestamp,
+                                &body,
+                            );
+                            let signed = headers
+                                .get("x-cognate-signature")
+                                .is_some_and(|v| v.as_bytes() == expected.as_bytes());
+                            sink.answer(&name, &body, signed).await
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/2015-03-31/functions/{name}/invocations",
+                axum::routing::post(
+                    move |axum::extract::Path(name): axum::extract::Path<String>,
+                          body: axum::body::Bytes| {
+                        let sink = lambda.clone();
+                        async move {
+                            let (status, body) = sink.answer(&name, &body, false).await;
+                            // The Lambda Invoke API reports a thrown error with 200 and a header.
+                            if status == axum::http::StatusCode::BAD_REQUEST {
+                                let mut response = axum::response::IntoResponse::into_response((
+                                    axum::http::StatusCode::OK,
+                                    body,
+                                ));
+                                response.headers_mut().insert(
+                                    "x-amz-function-error",
+                                    axum::http::HeaderValue::from_static("Unhandled"),
+                                );
+                                return response;
+                            }
+                            axum::response::IntoResponse::into_response((status, body))
+                        }
+                    },
+                ),
+            );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        sink
+    }
+
+    async fn answer(
+        &self,
+        name: &str,
+        body: &[u8],
+        signed: bool,
+    ) -> (axum::http::StatusCode, String) {
+        let event: serde_json::Value =
+            serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+        self.calls.lock().unwrap().push((
+            name.to_owned(),
+            TriggerCall {
+                event: event.clone(),
+                signed,
+            },
+        ));
+        let behaviour = self.behaviours.lock().unwrap().get(name).cloned();
+        let (status, body) = match behaviour {
+            Some(behave) => behave(&event),
+            None => (200, event.to_string()),
+        };
+        if status == 599 {
+            // A function that hangs: longer than the server's trigger timeout.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+        (
+            axum::http::StatusCode::from_u16(status.min(599)).unwrap_or(axum::http::StatusCode::OK),
+            body,
+        )
+    }
+
+    /// Makes function `name` answer with `behave(event)`.
+    pub fn on(
+        &self,
+        name: &str,
+        behave: impl Fn(&serde_json::Value) -> (u16, String) + Send + Sync + 'static,
+    ) {
+        self.behaviours
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), Arc::new(behave));
+    }
+
+    /// Makes function `name` set these members of `response` and echo the rest of its event.
+    pub fn respond(&self, name: &str, response: serde_json::Value) {
+        self.on(name, move |event| {
+            let mut event = event.clone();
+            for (k, v) in response.as_object().unwrap() {
+                event["response"][k] = v.clone();
+            }
+            (200, event.to_string())
+        });
+    }
+
+    /// Makes function `name` throw `message`.
+    pub fn fail(&self, name: &str, message: &'static str) {
+        self.on(name, move |_| {
+            (
+                400,
+                serde_json::json!({ "errorType": "Error", "errorMessage": message }).to_string(),
+            )
+        });
+    }
+
+    pub fn calls(&self, name: &str) -> Vec<TriggerCall> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+            .collect()
+    }
+}

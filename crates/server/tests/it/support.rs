@@ -15,7 +15,7 @@ use cognate_domain::time::OffsetClock;
 use cognate_server::RunningServer;
 use cognate_server::config::{AccessKey, Config, RawConfig, ServeArgs, SmsConfig, SmtpConfig};
 
-use crate::sinks::{SmsSink, SmtpSink};
+use crate::sinks::{SmsSink, SmtpSink, TriggerSink};
 
 pub const ACCESS_KEY: &str = "AKIDCOGNATETEST";
 pub const SECRET_KEY: &str = "cognate-test-secret-key";
@@ -32,6 +32,7 @@ pub struct TestServer {
     pub clock: Arc<OffsetClock>,
     pub mail: SmtpSink,
     pub sms: SmsSink,
+    pub triggers: TriggerSink,
     pub database_url: String,
     config: Config,
     dir: PathBuf,
@@ -107,6 +108,7 @@ impl TestServer {
         };
         let mail = SmtpSink::start().await;
         let sms = SmsSink::start().await;
+        let triggers = TriggerSink::start().await;
         let args = ServeArgs {
             listen: Some("127.0.0.1:0".parse().unwrap()),
             data_dir: Some(dir.clone()),
@@ -133,6 +135,9 @@ impl TestServer {
                 webhook_url: sms.url.clone(),
                 retries: Some(1),
             }),
+            triggers: trigger_endpoints(&triggers.url),
+            trigger_timeout_seconds: Some(2),
+            custom_sender_key: Some(CUSTOM_SENDER_KEY.to_owned()),
             ..RawConfig::default()
         };
         let mut config = Config::resolve(&args, raw).unwrap();
@@ -147,6 +152,7 @@ impl TestServer {
             clock,
             mail,
             sms,
+            triggers,
             database_url,
             config,
             dir,
@@ -341,4 +347,48 @@ where
         .unwrap_or("<none>")
         .to_owned();
     (code, message)
+}
+
+/// Base64 of the 32-byte key custom sender codes are encrypted with in tests.
+pub const CUSTOM_SENDER_KEY: &str = "Y29nbmF0ZS10ZXN0LWN1c3RvbS1zZW5kZXIta2V5ISE=";
+
+/// Functions every test server knows: webhooks on the trigger sink, one through the Lambda
+/// Invoke API, and one whose endpoint refuses connections.
+fn trigger_endpoints(base: &str) -> Vec<cognate_server::config::TriggerEndpoint> {
+    let webhook = |name: &str| cognate_server::config::TriggerEndpoint {
+        arn: crate::sinks::arn(name),
+        url: Some(format!("{base}/{name}")),
+        lambda_endpoint: None,
+        secret: Some(crate::sinks::TRIGGER_SECRET.to_owned()),
+    };
+    let mut endpoints: Vec<_> = [
+        "pre-sign-up",
+        "custom-message",
+        "post-confirmation",
+        "pre-auth",
+        "post-auth",
+        "define",
+        "create",
+        "verify",
+        "pre-token",
+        "migrate",
+        "email-sender",
+        "sms-sender",
+    ]
+    .into_iter()
+    .map(webhook)
+    .collect();
+    endpoints.push(cognate_server::config::TriggerEndpoint {
+        arn: crate::sinks::arn("lambda-style"),
+        url: None,
+        lambda_endpoint: Some(base.to_owned()),
+        secret: None,
+    });
+    endpoints.push(cognate_server::config::TriggerEndpoint {
+        arn: crate::sinks::arn("unreachable"),
+        url: Some("http://127.0.0.1:9/nothing".to_owned()),
+        lambda_endpoint: None,
+        secret: None,
+    });
+    endpoints
 }

@@ -99,7 +99,7 @@ on_both_backends!(
             id_header["kid"], access_header["kid"],
             "ID and access tokens are signed with different keys"
         );
-        let set = jwks(&server, &app.pool).await;
+        let set = jwks(server, &app.pool).await;
         assert_eq!(set["keys"].as_array().unwrap().len(), 2);
         assert!(
             set["keys"]
@@ -157,7 +157,7 @@ on_both_backends!(
             flows::header(after.access_token().unwrap())["kid"],
             new_kids[1].as_str()
         );
-        let set = jwks(&server, &app.pool).await;
+        let set = jwks(server, &app.pool).await;
         assert_eq!(set["keys"].as_array().unwrap().len(), 4);
         assert!(
             verifies_with(&set, before.id_token().unwrap()),
@@ -171,7 +171,7 @@ on_both_backends!(
             .unwrap();
         server.clock.advance_secs(86_400 + 120);
         assert_eq!(
-            jwks(&server, &app.pool).await["keys"]
+            jwks(server, &app.pool).await["keys"]
                 .as_array()
                 .unwrap()
                 .len(),

@@ -600,6 +600,16 @@ impl Domain {
             .collect()
     }
 
+    /// Whether `given` is one of the client's secrets, compared in constant time.
+    pub(crate) fn client_secret_matches(&self, client: &AppClient, given: &str) -> Result<bool> {
+        Ok(self.client_secrets(client)?.iter().any(|s| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                s.as_bytes(),
+                given.as_bytes(),
+            ))
+        }))
+    }
+
     fn current_client_secret(&self, client: &AppClient) -> Result<Option<String>> {
         client
             .secrets

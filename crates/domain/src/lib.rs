@@ -12,6 +12,7 @@
 //! - [`filter`]: ListUsers' filter grammar.
 //! - [`domains`], [`resource_server`], [`oauth`]: a pool's domains, its resource servers, and
 //!   the OAuth 2.0 / OpenID Connect endpoints its domains serve.
+//! - [`hosted_ui`], [`branding`]: the hosted pages of a domain and how they look.
 //! - [`ports`]: the traits `store` and `server` implement.
 //! - [`error`]: errors named after Cognito's exceptions, with Cognito's messages.
 
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use cognate_crypto::random::RandomSource;
 
 pub mod auth;
+pub mod branding;
 mod cache;
 pub mod client;
 pub mod codes;
@@ -28,6 +30,7 @@ pub mod enums;
 pub mod error;
 pub mod filter;
 pub mod group;
+pub mod hosted_ui;
 pub mod ids;
 pub mod keys;
 pub mod messages;

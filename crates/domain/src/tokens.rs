@@ -370,19 +370,12 @@ impl Domain {
         client_secret: Option<&str>,
     ) -> Result<()> {
         let client = self.client_by_id(client_id).await?;
-        if client.has_secret() {
-            let secrets = self.client_secrets(&client)?;
-            let given = client_secret.unwrap_or_default();
-            if !secrets.iter().any(|s| {
-                bool::from(subtle::ConstantTimeEq::ct_eq(
-                    s.as_bytes(),
-                    given.as_bytes(),
-                ))
-            }) {
-                return Err(Error::not_authorized(format!(
-                    "Client {client_id} is configured with secret but secret was not received or is invalid"
-                )));
-            }
+        if client.has_secret()
+            && !self.client_secret_matches(&client, client_secret.unwrap_or_default())?
+        {
+            return Err(Error::not_authorized(format!(
+                "Client {client_id} is configured with secret but secret was not received or is invalid"
+            )));
         }
         if token.split('.').count() == 3 {
             return Err(Error::new(
@@ -559,7 +552,7 @@ impl Domain {
 }
 
 /// Applies a pre token generation answer: groups and roles first, then scopes, then claims.
-fn customise(
+pub(crate) fn customise(
     custom: &crate::triggers::TokenCustomisation,
     id: &mut Map<String, Value>,
     access: &mut Map<String, Value>,

@@ -41,6 +41,8 @@ use crate::direct::{DirectReads, FromDirectRow};
 
 // Domains and resource servers (the `OAuthStore` half of the port).
 mod oauth;
+// Customizations and branding styles (the `BrandingStore` half of the port).
+mod branding;
 use crate::records::{
     conflict, fail, from_doc, from_docs, is_unique_violation, prefix_successor, to_doc,
 };

@@ -149,15 +149,7 @@ pub async fn get_user(ctx: Ctx, req: GetUserRequest) -> Result<GetUserResponse, 
     Ok(GetUserResponse {
         username: Some(user.username.clone()),
         user_attributes: Some(attributes_out(&user.attributes)),
-        mfa_options: (!user.mfa_options.is_empty()).then(|| {
-            user.mfa_options
-                .iter()
-                .map(|o| MFAOptionType {
-                    delivery_medium: Some(DeliveryMediumType::parse(&o.delivery_medium)),
-                    attribute_name: Some(o.attribute_name.clone()),
-                })
-                .collect()
-        }),
+        mfa_options: super::users::mfa_options_out(&user),
         preferred_mfa_setting: user.preferred_mfa.clone(),
         user_mfa_setting_list: (!user.mfa_methods.is_empty()).then(|| user.mfa_methods.clone()),
     })

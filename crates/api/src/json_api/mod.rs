@@ -7,6 +7,7 @@
 //! `UnsupportedOperationException` naming them.
 
 mod auth;
+mod branding;
 mod clients;
 mod convert;
 mod domains;
@@ -262,6 +263,13 @@ async fn dispatch(operation: Operation, ctx: Ctx, body: &[u8]) -> Result<Vec<u8>
         DeleteUserAttributes => me::delete_user_attributes,
         SetUserSettings => me::set_user_settings,
         AdminSetUserSettings => me::admin_set_user_settings,
+        SetUICustomization => branding::set_ui_customization,
+        GetUICustomization => branding::get_ui_customization,
+        CreateManagedLoginBranding => branding::create_managed_login_branding,
+        DescribeManagedLoginBranding => branding::describe_managed_login_branding,
+        DescribeManagedLoginBrandingByClient => branding::describe_managed_login_branding_by_client,
+        UpdateManagedLoginBranding => branding::update_managed_login_branding,
+        DeleteManagedLoginBranding => branding::delete_managed_login_branding,
         CreateUserPoolDomain => domains::create_user_pool_domain,
         DescribeUserPoolDomain => domains::describe_user_pool_domain,
         UpdateUserPoolDomain => domains::update_user_pool_domain,

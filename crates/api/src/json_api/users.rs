@@ -28,7 +28,7 @@ pub(super) fn user_out(user: &User, only: Option<&[String]>) -> UserType {
     }
 }
 
-fn mfa_options_out(user: &User) -> Option<Vec<MFAOptionType>> {
+pub(super) fn mfa_options_out(user: &User) -> Option<Vec<MFAOptionType>> {
     (!user.mfa_options.is_empty()).then(|| {
         user.mfa_options
             .iter()

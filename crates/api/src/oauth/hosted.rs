@@ -38,6 +38,29 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/oauth2/authorize", get(browser::authorize))
         .route("/login", get(browser::login_page).post(browser::login))
+        .route("/newPassword", post(browser::new_password))
+        .route("/signup", get(browser::sign_up_page).post(browser::sign_up))
+        .route(
+            "/confirm",
+            get(browser::confirm_page).post(browser::confirm),
+        )
+        .route(
+            "/confirmUser",
+            get(browser::confirm_user_page).post(browser::confirm_user),
+        )
+        .route(
+            "/forgotPassword",
+            get(browser::forgot_password_page).post(browser::forgot_password),
+        )
+        .route(
+            "/confirmforgotPassword",
+            get(browser::confirm_forgot_password_page).post(browser::confirm_forgot_password),
+        )
+        .route(html::STYLESHEET_PATH, get(browser::stylesheet))
+        .route("/ui/custom.css", get(browser::custom_css))
+        .route("/ui/logo", get(browser::logo))
+        .route("/ui/branding/{id}/style.css", get(browser::branding_css))
+        .route("/ui/branding/{id}/logo", get(browser::branding_logo))
         .route("/logout", get(browser::logout))
         .route("/oauth2/token", post(backchannel::token))
         .route(

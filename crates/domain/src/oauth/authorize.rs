@@ -1,4 +1,4 @@
-//! `/oauth2/authorize` and the hosted sign-in form (`/login`).
+//! `/oauth2/authorize`, and the checks and completion every hosted page shares.
 //!
 //! A request is checked in two stages, as RFC 6749 §4.1.2.1 asks: until the client and its
 //! redirect URI are known to be genuine, an error is shown to the user and never sent to the
@@ -6,18 +6,17 @@
 //! the client on its redirect URI with the request's `state`.
 
 use super::code::{CODE_LIFETIME_SECS, CodeGrant};
-use super::sso::SsoCookie;
 use super::{
     HostedSite, OAuthError, OAuthErrorCode, OAuthResult, Redirect, allows_flow, client_scopes,
     parse_scopes,
 };
 use crate::client::{AppClient, STANDARD_SCOPES};
-use crate::enums::{OAuthFlow, UserStatus};
+use crate::enums::OAuthFlow;
 use crate::error::ErrorKind;
 use crate::pool::UserPool;
 use crate::tokens::{Grant, TokenOptions};
 use crate::user::User;
-use crate::{Domain, b64, ids};
+use crate::{Domain, ids};
 
 /// The parameters of `/oauth2/authorize` (and of the sign-in form, which carries them along).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,41 +43,6 @@ pub enum AuthorizeOutcome {
     Redirect(Redirect),
 }
 
-/// `GET /login`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoginPage {
-    /// Show the form; `csrf` goes both in a cookie and in a hidden field.
-    Form { csrf: String },
-    /// The request is unusable in a way the client must hear about.
-    Redirect(Redirect),
-}
-
-/// `POST /login`.
-#[derive(Debug, Clone, Default)]
-pub struct LoginRequest {
-    pub authorize: AuthorizeRequest,
-    pub username: String,
-    pub password: String,
-    /// The hidden field and the cookie of the double-submitted CSRF token.
-    pub csrf_form: Option<String>,
-    pub csrf_cookie: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoginOutcome {
-    /// Signed in: set the SSO cookie and follow the redirect (a code or tokens).
-    SignedIn {
-        cookie: SsoCookie,
-        redirect: Redirect,
-    },
-    /// Show the form again with this message and a fresh CSRF token.
-    Retry {
-        message: String,
-        csrf: String,
-    },
-    Redirect(Redirect),
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ResponseKind {
     Code,
@@ -86,10 +50,10 @@ enum ResponseKind {
 }
 
 /// A request that passed every check.
-struct Checked {
-    pool: UserPool,
-    client: AppClient,
-    redirect_uri: String,
+pub(crate) struct Checked {
+    pub pool: UserPool,
+    pub client: AppClient,
+    pub redirect_uri: String,
     kind: ResponseKind,
     scopes: Vec<String>,
     state: Option<String>,
@@ -100,7 +64,7 @@ struct Checked {
 }
 
 /// A verdict on a request: the `Err` side must not redirect, the inner `Err` must.
-type CheckResult = OAuthResult<Result<Checked, Redirect>>;
+pub(crate) type CheckResult = OAuthResult<Result<Checked, Redirect>>;
 
 fn page_error(description: &str) -> OAuthError {
     OAuthError::invalid_request(description)
@@ -137,7 +101,11 @@ fn is_pkce_value(value: &str) -> bool {
 }
 
 impl Domain {
-    async fn check_authorize(&self, site: &HostedSite, request: &AuthorizeRequest) -> CheckResult {
+    pub(crate) async fn check_authorize(
+        &self,
+        site: &HostedSite,
+        request: &AuthorizeRequest,
+    ) -> CheckResult {
         let client_id = request
             .client_id
             .as_deref()
@@ -324,81 +292,8 @@ impl Domain {
         }
     }
 
-    /// `GET /login`: the sign-in form for a valid authorization request.
-    pub async fn login_page(
-        &self,
-        site: &HostedSite,
-        request: &AuthorizeRequest,
-    ) -> OAuthResult<LoginPage> {
-        match self.check_authorize(site, request).await? {
-            Ok(_) => Ok(LoginPage::Form {
-                csrf: self.new_csrf_token(),
-            }),
-            Err(redirect) => Ok(LoginPage::Redirect(redirect)),
-        }
-    }
-
-    /// `POST /login`: checks the password (with the lockout and user-existence rules of
-    /// USER_PASSWORD_AUTH), starts the SSO session, and completes the authorization.
-    pub async fn hosted_sign_in(
-        &self,
-        site: &HostedSite,
-        request: LoginRequest,
-    ) -> OAuthResult<LoginOutcome> {
-        let checked = match self.check_authorize(site, &request.authorize).await? {
-            Ok(checked) => checked,
-            Err(redirect) => return Ok(LoginOutcome::Redirect(redirect)),
-        };
-        let retry = |message: &str| {
-            Ok(LoginOutcome::Retry {
-                message: message.to_owned(),
-                csrf: self.new_csrf_token(),
-            })
-        };
-        let csrf_matches = match (&request.csrf_form, &request.csrf_cookie) {
-            (Some(form), Some(cookie)) if !form.is_empty() => bool::from(
-                subtle::ConstantTimeEq::ct_eq(form.as_bytes(), cookie.as_bytes()),
-            ),
-            _ => false,
-        };
-        if !csrf_matches {
-            return retry("The sign-in page expired. Please sign in again.");
-        }
-        if request.username.is_empty() || request.password.is_empty() {
-            return retry("Enter your username and password.");
-        }
-        let user = match self
-            .check_password(
-                &checked.pool,
-                &checked.client,
-                &request.username,
-                &request.password,
-            )
-            .await
-        {
-            Ok(user) => user,
-            Err(e) if e.kind == ErrorKind::InternalError => return Err(e.into()),
-            Err(e) => return retry(&e.message),
-        };
-        match user.status {
-            UserStatus::Unconfirmed => return retry("User is not confirmed."),
-            UserStatus::ResetRequired => return retry("Password reset required for the user"),
-            UserStatus::ForceChangePassword => {
-                return retry(
-                    "The user must choose a new password, which this sign-in page cannot do yet.",
-                );
-            }
-            _ => {}
-        }
-        let cookie = self.start_sso(site, &user).await?;
-        let redirect = self
-            .complete_authorization(&checked, &user, self.now().secs())
-            .await?;
-        Ok(LoginOutcome::SignedIn { cookie, redirect })
-    }
-
     /// Issues what the client asked for: a code, or tokens for the implicit flow.
-    async fn complete_authorization(
+    pub(crate) async fn complete_authorization(
         &self,
         checked: &Checked,
         user: &User,
@@ -456,12 +351,6 @@ impl Domain {
             params,
             fragment: checked.kind == ResponseKind::Token,
         })
-    }
-
-    fn new_csrf_token(&self) -> String {
-        let mut bytes = [0u8; 24];
-        self.random().fill(&mut bytes);
-        b64::encode_url(&bytes)
     }
 }
 

@@ -73,6 +73,20 @@ impl Domain {
         claims.insert("version".into(), Value::from(2));
         claims.insert("jti".into(), json!(ids::new_uuid(self.random())));
         claims.insert("client_id".into(), json!(client.client_id));
+        // Pre token generation V3 also customises machine-to-machine tokens.
+        let pool = self.user_pool(&site.pool_id).await?;
+        let context = crate::triggers::TokenContext {
+            pool: &pool,
+            user: None,
+            client_id: &client.client_id,
+            source: "TokenGeneration_ClientCredentials",
+            groups: &[],
+            scopes: &scopes,
+            client_metadata: &crate::triggers::ClientMetadata::new(),
+        };
+        if let Some(custom) = self.pre_token_generation(context).await? {
+            crate::tokens::customise(&custom, &mut Map::new(), &mut claims);
+        }
         let keys = self.pool_keys(&site.pool_id).await?;
         let access_token = keys
             .access

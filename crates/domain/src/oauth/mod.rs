@@ -1,5 +1,5 @@
 //! The OAuth 2.0 / OpenID Connect authorization server of a pool's domain: authorization
-//! (`/oauth2/authorize` and the sign-in form), the token endpoint with its three grants,
+//! (`/oauth2/authorize`), the token endpoint with its three grants,
 //! userInfo, revocation (RFC 7009), introspection (RFC 7662), logout, and discovery.
 //!
 //! # State, across nodes
@@ -8,15 +8,15 @@
 //! open; its single use is a marker in the store keyed by the code's keyed hash, so the code
 //! itself is never stored. The SSO session behind the domain's cookie is a row of the
 //! sessions table (so GlobalSignOut ends it like any other session), and the cookie is a
-//! sealed, expiring reference to it. The sign-in form's CSRF token is a double-submitted
-//! random value.
+//! sealed, expiring reference to it. The hosted pages themselves (sign-in form, sign-up,
+//! recovery) are in [`hosted_ui`](crate::hosted_ui).
 //!
 //! # Errors
 //! These endpoints answer with RFC 6749's error codes, not Cognito's exceptions:
 //! [`OAuthError`] carries the code and a description; the protocol layer picks the status.
 //!
 //! # Layout
-//! - [`authorize`]: `/oauth2/authorize` and the sign-in form (`/login`).
+//! - [`authorize`]: `/oauth2/authorize`, and the checks and completion the hosted pages share.
 //! - `code`: the sealed authorization code.
 //! - `sso`: the SSO session and its cookie.
 //! - [`token`]: the token endpoint, client authentication, and one file per grant
@@ -42,6 +42,7 @@ use crate::domains::UserPoolDomain;
 use crate::error::{Error, ErrorKind};
 
 pub use crate::domains::HostedSite;
+pub use sso::SsoCookie;
 
 /// The error codes of RFC 6749 (§4.1.2.1, §5.2), RFC 6750 (§3.1), RFC 7009 (§2.2.1) and
 /// OpenID Connect Core (§3.1.2.6) that these endpoints use.

@@ -47,13 +47,7 @@ pub(crate) enum SecretRule {
 }
 
 fn secret_matches(domain: &Domain, client: &AppClient, given: &str) -> OAuthResult<bool> {
-    let secrets = domain.client_secrets(client)?;
-    Ok(secrets.iter().any(|s| {
-        bool::from(subtle::ConstantTimeEq::ct_eq(
-            s.as_bytes(),
-            given.as_bytes(),
-        ))
-    }))
+    Ok(domain.client_secret_matches(client, given)?)
 }
 
 impl Domain {

@@ -588,7 +588,7 @@ on_both_backends!(authorize_errors, |server| {
             .text()
             .await
             .unwrap()
-            .contains("The sign-in page expired. Please sign in again.")
+            .contains("This page expired. Please try again.")
     );
 
     // A domain that does not exist.

@@ -13,10 +13,12 @@ mod flows;
 mod hosted_support;
 mod interop;
 
+mod browser;
 mod clients;
 mod domains;
 mod groups;
 mod hosted;
+mod hosted_pages;
 mod oidc_client;
 mod operator;
 mod pools;

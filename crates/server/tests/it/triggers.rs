@@ -838,3 +838,79 @@ on_both_backends!(custom_email_senders_get_the_code_encrypted, |server| {
         .await
         .unwrap();
 });
+
+on_both_backends!(
+    pre_token_generation_v3_customises_client_credentials_tokens,
+    |server| {
+        use aws_sdk_cognitoidentityprovider::types::{OAuthFlowType, ResourceServerScopeType};
+        let site =
+            crate::hosted_support::site(server, crate::hosted_support::SiteOptions::default())
+                .await;
+        let sdk = server.client();
+        sdk.create_resource_server()
+            .user_pool_id(&site.pool)
+            .identifier("api")
+            .name("api")
+            .scopes(
+                ResourceServerScopeType::builder()
+                    .scope_name("read")
+                    .scope_description("read")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let (id, secret) = crate::hosted_support::oauth_client(
+            &sdk,
+            &site.pool,
+            true,
+            &[OAuthFlowType::ClientCredentials],
+            &["api/read"],
+        )
+        .await;
+        sdk.update_user_pool()
+            .user_pool_id(&site.pool)
+            .lambda_config(
+                LambdaConfigType::builder()
+                    .pre_token_generation_config(
+                        PreTokenGenerationVersionConfigType::builder()
+                            .lambda_version(PreTokenGenerationLambdaVersionType::V30)
+                            .lambda_arn(arn("pre-token"))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        server.triggers.respond(
+        "pre-token",
+        json!({ "claimsAndScopeOverrideDetails": {
+            "accessTokenGeneration": { "claimsToAddOrOverride": { "machine": "batch-7" }, "scopesToSuppress": [] }
+        }}),
+    );
+        let answer = crate::hosted_support::token_request(
+            server,
+            &site,
+            &[("grant_type", "client_credentials")],
+            Some((&id, secret.as_deref().unwrap())),
+        )
+        .await;
+        assert_eq!(answer.0, 200, "{:?}", answer.2);
+        let access = flows::claims(answer.2["access_token"].as_str().unwrap());
+        assert_eq!(access["machine"], "batch-7");
+        let event = server
+            .triggers
+            .calls("pre-token")
+            .last()
+            .unwrap()
+            .event
+            .clone();
+        assert_eq!(event["triggerSource"], "TokenGeneration_ClientCredentials");
+        assert_eq!(event["version"], "3");
+        assert_eq!(event["request"]["scopes"], json!(["api/read"]));
+        assert!(event["request"].get("userAttributes").is_none());
+    }
+);

@@ -426,6 +426,7 @@ pub async fn memory(binary: &str, database: &str, users: usize) -> anyhow::Resul
                     mfa_options: Vec::new(),
                     preferred_mfa: None,
                     mfa_methods: Vec::new(),
+                    software_token: Default::default(),
                     pending_attributes: Default::default(),
                 };
                 let keys = cognate_domain::user::user_keys(&pool, &user);

@@ -12,6 +12,8 @@
 //! - [`oauth`]: the PKCE `S256` challenge and the ID token's `at_hash`.
 //! - [`random`]: the injectable [`random::RandomSource`] and unbiased code generators.
 //! - [`secret`]: [`Secret`], the redacting, zeroizing wrapper every secret travels in.
+//! - [`totp`]: RFC 4226/6238 HOTP and TOTP (software-token MFA) and base32 secrets.
+//! - [`webauthn`]: passkeys' CBOR, authenticator data and ES256 assertion signatures.
 //!
 //! # What this crate is not
 //!
@@ -38,6 +40,8 @@ pub mod seal;
 pub mod secret;
 pub mod secret_hash;
 pub mod srp;
+pub mod totp;
+pub mod webauthn;
 
 mod mac;
 

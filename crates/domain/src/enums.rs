@@ -64,6 +64,11 @@ cognito_enum!(
 );
 
 cognito_enum!(
+    /// A second factor a user can have, by the name its challenge and UserMFASettingList use.
+    MfaFactor { Sms = "SMS_MFA", SoftwareToken = "SOFTWARE_TOKEN_MFA", Email = "EMAIL_OTP" }
+);
+
+cognito_enum!(
     /// Attributes that can be verified with a code.
     VerifiableAttribute { PhoneNumber = "phone_number", Email = "email" }
 );

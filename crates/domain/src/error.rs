@@ -50,6 +50,13 @@ pub enum ErrorKind {
     UserNotFound,
     UserPoolTagging,
     UsernameExists,
+    WebAuthnChallengeNotFound,
+    WebAuthnClientMismatch,
+    WebAuthnConfigurationMissing,
+    WebAuthnCredentialNotSupported,
+    WebAuthnNotEnabled,
+    WebAuthnOriginNotAllowed,
+    WebAuthnRelyingPartyMismatch,
 }
 
 impl ErrorKind {
@@ -99,6 +106,13 @@ impl ErrorKind {
             UserNotFound => "UserNotFoundException",
             UserPoolTagging => "UserPoolTaggingException",
             UsernameExists => "UsernameExistsException",
+            WebAuthnChallengeNotFound => "WebAuthnChallengeNotFoundException",
+            WebAuthnClientMismatch => "WebAuthnClientMismatchException",
+            WebAuthnConfigurationMissing => "WebAuthnConfigurationMissingException",
+            WebAuthnCredentialNotSupported => "WebAuthnCredentialNotSupportedException",
+            WebAuthnNotEnabled => "WebAuthnNotEnabledException",
+            WebAuthnOriginNotAllowed => "WebAuthnOriginNotAllowedException",
+            WebAuthnRelyingPartyMismatch => "WebAuthnRelyingPartyMismatchException",
         }
     }
 }

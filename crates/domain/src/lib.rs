@@ -9,6 +9,8 @@
 //! # Layout
 //! - [`pool`], [`schema`], [`client`], [`user`], [`group`]: the directory and its administration.
 //! - [`password`], [`codes`], [`messages`]: password policy, single-use codes, outgoing messages.
+//! - [`mfa`], [`devices`], [`passkeys`]: users' second factors, remembered devices and passkeys
+//!   (their challenges are in [`auth`]).
 //! - [`filter`]: ListUsers' filter grammar.
 //! - [`domains`], [`resource_server`], [`oauth`]: a pool's domains, its resource servers, and
 //!   the OAuth 2.0 / OpenID Connect endpoints its domains serve.
@@ -25,6 +27,7 @@ pub mod branding;
 mod cache;
 pub mod client;
 pub mod codes;
+pub mod devices;
 pub mod domains;
 pub mod enums;
 pub mod error;
@@ -34,7 +37,9 @@ pub mod hosted_ui;
 pub mod ids;
 pub mod keys;
 pub mod messages;
+pub mod mfa;
 pub mod oauth;
+pub mod passkeys;
 pub mod password;
 pub mod pool;
 pub mod ports;

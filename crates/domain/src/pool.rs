@@ -371,7 +371,9 @@ pub struct AdminCreateUserConfigInput {
     pub invite_email_subject: Option<String>,
 }
 
-/// The MFA part of SetUserPoolMfaConfig; `None` leaves a factor as it was.
+/// The MFA part of SetUserPoolMfaConfig. As in Cognito, the request describes the whole
+/// configuration: a factor left out (SMS, software token, email) is switched off, a mode left
+/// out keeps the current one, and WebAuthnConfiguration left out keeps the current one.
 #[derive(Debug, Clone, Default)]
 pub struct MfaConfigInput {
     pub mode: Option<MfaMode>,
@@ -756,7 +758,7 @@ impl Domain {
         self.save_pool(pool).await
     }
 
-    /// SetUserPoolMfaConfig: changes only the factors it names.
+    /// SetUserPoolMfaConfig: the factors it names are on, the others off (see [`MfaConfigInput`]).
     pub async fn set_user_pool_mfa_config(
         &self,
         pool_id: &str,
@@ -764,39 +766,36 @@ impl Domain {
     ) -> Result<MfaSettings> {
         let mut pool = self.user_pool_for_update(pool_id).await?;
         let mut mfa = pool.mfa.clone();
+        mfa.sms_enabled = input.sms.is_some();
         if let Some(sms) = input.sms {
-            mfa.sms_enabled = true;
             mfa.sms_authentication_message = sms.sms_authentication_message;
             if let Some(config) = sms.sms_configuration {
                 pool.settings.sms_configuration = Some(config);
             }
         }
-        if let Some(enabled) = input.software_token_enabled {
-            mfa.software_token_enabled = enabled;
+        mfa.software_token_enabled = input.software_token_enabled.unwrap_or(false);
+        if input.email.is_some()
+            && pool.settings.email_configuration.email_sending_account != "DEVELOPER"
+        {
+            return Err(Error::invalid_parameter(
+                "Email MFA requires the user pool to send email with EmailSendingAccount DEVELOPER.",
+            ));
         }
-        if let Some(email) = input.email {
-            if pool.settings.email_configuration.email_sending_account != "DEVELOPER" {
-                return Err(Error::invalid_parameter(
-                    "Email MFA requires the user pool to send email with EmailSendingAccount DEVELOPER.",
-                ));
-            }
-            mfa.email = Some(email);
-        }
+        mfa.email = input.email;
         if let Some(web_authn) = input.web_authn {
             mfa.web_authn = Some(web_authn);
         }
-        if let Some(mode) = input.mode {
-            if mode != MfaMode::Off
-                && !mfa.sms_enabled
-                && !mfa.software_token_enabled
-                && mfa.email.is_none()
-            {
-                return Err(Error::invalid_parameter(
-                    "At least one MFA method must be enabled when MFA is ON or OPTIONAL.",
-                ));
-            }
-            mfa.mode = mode;
+        let mode = input.mode.unwrap_or(mfa.mode);
+        if mode != MfaMode::Off
+            && !mfa.sms_enabled
+            && !mfa.software_token_enabled
+            && mfa.email.is_none()
+        {
+            return Err(Error::invalid_parameter(
+                "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.",
+            ));
         }
+        mfa.mode = mode;
         pool.mfa = mfa.clone();
         self.save_pool(pool).await?;
         Ok(mfa)

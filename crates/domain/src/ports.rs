@@ -7,9 +7,11 @@ use async_trait::async_trait;
 
 use crate::branding::{ManagedLoginBranding, UiCustomization};
 use crate::client::AppClient;
+use crate::devices::Device;
 use crate::domains::UserPoolDomain;
 use crate::group::Group;
 use crate::messages::{OutboxEntry, OutgoingMessage};
+use crate::passkeys::Passkey;
 use crate::pool::UserPool;
 use crate::resource_server::ResourceServer;
 use crate::signing::{KeyPurpose, SigningKeyRecord};
@@ -112,10 +114,10 @@ pub struct FailureState {
 /// Persistence. Implementations have no rules: they store, index and query.
 ///
 /// The records of the hosted OAuth surface (domains, resource servers) are in the
-/// [`OAuthStore`] half, which every store implements too; the hosted pages' branding is the
-/// [`BrandingStore`] half.
+/// [`OAuthStore`] half, which every store implements too; a user's remembered devices are
+/// in the [`AuthenticatorStore`] half.
 #[async_trait]
-pub trait Store: OAuthStore + BrandingStore + Send + Sync {
+pub trait Store: OAuthStore + BrandingStore + AuthenticatorStore + Send + Sync {
     /// Answers only when the backend is reachable.
     async fn ping(&self) -> StoreResult<()>;
 
@@ -334,4 +336,56 @@ pub trait BrandingStore: Send + Sync {
     /// `Conflict::Missing` when it is gone.
     async fn update_branding(&self, branding: &ManagedLoginBranding) -> StoreResult<()>;
     async fn delete_branding(&self, pool_id: &str, branding_id: &str) -> StoreResult<bool>;
+}
+
+/// Persistence of what users authenticate with besides their password: their remembered
+/// devices and their passkeys. They go with their user.
+#[async_trait]
+pub trait AuthenticatorStore: Send + Sync {
+    /// Inserts a device; `Conflict::Exists` when the user has a device with this key,
+    /// `Conflict::Missing` when the user is gone.
+    async fn insert_device(&self, device: &Device) -> StoreResult<()>;
+    async fn get_device(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        device_key: &str,
+    ) -> StoreResult<Option<Device>>;
+    /// Replaces a device's record; `Conflict::Missing` when it is gone.
+    async fn update_device(&self, device: &Device) -> StoreResult<()>;
+    async fn delete_device(&self, pool_id: &str, sub: &str, device_key: &str) -> StoreResult<bool>;
+    /// The user's devices ordered by device key, after `after`.
+    async fn list_devices(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Device>>;
+
+    /// Inserts a passkey; `Conflict::Exists` when the user has one with this credential id,
+    /// `Conflict::Missing` when the user is gone.
+    async fn insert_passkey(&self, passkey: &Passkey) -> StoreResult<()>;
+    async fn get_passkey(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        credential_id: &str,
+    ) -> StoreResult<Option<Passkey>>;
+    /// Replaces a passkey's record; `Conflict::Missing` when it is gone.
+    async fn update_passkey(&self, passkey: &Passkey) -> StoreResult<()>;
+    async fn delete_passkey(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        credential_id: &str,
+    ) -> StoreResult<bool>;
+    /// The user's passkeys ordered by credential id, after `after`.
+    async fn list_passkeys(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Passkey>>;
 }

@@ -52,6 +52,8 @@ pub struct SignUpOutcome {
     pub user_sub: String,
     pub confirmed: bool,
     pub delivery: Option<CodeDelivery>,
+    /// For InitiateAuth(USER_AUTH) through ConfirmSignUp, when the client allows USER_AUTH.
+    pub session: Option<String>,
 }
 
 /// The client and pool behind a public operation, after the secret-hash check.
@@ -215,6 +217,7 @@ impl Domain {
             mfa_options: Vec::new(),
             preferred_mfa: None,
             mfa_methods: Vec::new(),
+            software_token: Default::default(),
             pending_attributes: BTreeMap::new(),
         };
         let decided = self
@@ -250,11 +253,51 @@ impl Domain {
             }
             None => None,
         };
+        let session = self.sign_up_session(
+            pool,
+            &public.client,
+            &sub,
+            user.status == UserStatus::Confirmed,
+        )?;
         Ok(SignUpOutcome {
             user_sub: sub,
             confirmed: decided.auto_confirm,
             delivery,
+            session,
         })
+    }
+
+    /// ConfirmSignUp with the Session SignUp returned: confirms the user as
+    /// [`Domain::confirm_sign_up`] does, then returns the Session that signs them in with
+    /// InitiateAuth(USER_AUTH).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn confirm_sign_up_with_session(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+        code: &str,
+        force_alias: bool,
+        client_metadata: &ClientMetadata,
+        session: &str,
+    ) -> Result<String> {
+        // An invalid Session fails before anything is confirmed.
+        let opened = self.open_sign_up_session(client_id, session)?;
+        self.confirm_sign_up(
+            client_id,
+            secret_hash,
+            username,
+            code,
+            force_alias,
+            client_metadata,
+        )
+        .await?;
+        let public = self
+            .public_caller(client_id, username, secret_hash, client_metadata)
+            .await?;
+        let user = self.named_user(&public, username).await?;
+        self.auto_sign_in_session(&public.pool, &public.client, opened, &user)
+            .await
     }
 
     /// ConfirmSignUp: the code from sign-up confirms the user and verifies where it was sent.
@@ -630,6 +673,7 @@ impl Domain {
             }
         }
         user.mfa_options = options;
+        Self::sync_legacy_sms_option(&mut user);
         self.save_user(pool, &mut user).await
     }
 

@@ -45,6 +45,15 @@ pub struct IssuedTokens {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub expires_in: i64,
+    /// The device a sign-in was given (NewDeviceMetadata): its key and group key.
+    pub new_device: Option<NewDevice>,
+}
+
+/// NewDeviceMetadata: a device key the client confirms with ConfirmDevice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub device_key: String,
+    pub device_group_key: String,
 }
 
 /// An access token that verified, with the user it belongs to.
@@ -55,6 +64,8 @@ pub struct AccessContext {
     pub client_id: String,
     pub origin_jti: String,
     pub scopes: Vec<String>,
+    /// The device the session was signed in on (the token's `device_key`).
+    pub device_key: Option<String>,
 }
 
 /// How a token set is minted: for a new sign-in, or renewing an existing session.
@@ -199,6 +210,7 @@ impl Domain {
             access_token,
             refresh_token: None,
             expires_in: grant.client.access_token_seconds(),
+            new_device: None,
         })
     }
 
@@ -317,9 +329,10 @@ impl Domain {
             .get_session(&origin_jti)
             .await
             .map_err(Error::from)?;
-        if session.as_ref().is_none_or(|s| s.revoked.is_some()) {
-            return Err(Error::not_authorized("Access Token has been revoked"));
-        }
+        let device_key = match session {
+            Some(session) if session.revoked.is_none() => session.device_key,
+            _ => return Err(Error::not_authorized("Access Token has been revoked")),
+        };
         let sub = text("sub").ok_or_else(invalid)?;
         let user = self
             .store
@@ -336,6 +349,7 @@ impl Domain {
             client_id: text("client_id").unwrap_or_default(),
             origin_jti,
             scopes,
+            device_key,
         })
     }
 

@@ -35,8 +35,12 @@ pub struct User {
     pub mfa_options: Vec<MfaOption>,
     #[serde(default)]
     pub preferred_mfa: Option<String>,
+    /// Second factors the user enabled (UserMFASettingList): `SMS_MFA`, `SOFTWARE_TOKEN_MFA`, `EMAIL_OTP`.
     #[serde(default)]
     pub mfa_methods: Vec<String>,
+    /// The user's TOTP authenticator, sealed.
+    #[serde(default)]
+    pub software_token: SoftwareTokens,
     /// New email or phone values waiting for verification before they replace the old ones
     /// (the pool's AttributesRequireVerificationBeforeUpdate).
     #[serde(default)]
@@ -51,6 +55,25 @@ pub struct PasswordRecord {
     pub set_at: Timestamp,
     /// When a temporary (admin-set) password stops working.
     pub temporary_until: Option<Timestamp>,
+}
+
+/// A user's software tokens: the verified one sign-ins check, and one AssociateSoftwareToken
+/// handed out that VerifySoftwareToken has not confirmed yet. Secrets are sealed, bound to
+/// the pool and user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoftwareTokens {
+    #[serde(default)]
+    pub verified: Option<SoftwareToken>,
+    #[serde(default, with = "b64::option")]
+    pub pending: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoftwareToken {
+    #[serde(with = "b64")]
+    pub sealed_secret: Vec<u8>,
+    pub friendly_name: Option<String>,
+    pub verified_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,6 +291,7 @@ impl Domain {
             mfa_options: Vec::new(),
             preferred_mfa: None,
             mfa_methods: Vec::new(),
+            software_token: SoftwareTokens::default(),
             pending_attributes: BTreeMap::new(),
         };
         let decided = self

@@ -43,6 +43,8 @@ use crate::direct::{DirectReads, FromDirectRow};
 mod oauth;
 // Customizations and branding styles (the `BrandingStore` half of the port).
 mod branding;
+// Remembered devices (the `AuthenticatorStore` half of the port).
+mod devices;
 use crate::records::{
     conflict, fail, from_doc, from_docs, is_unique_violation, prefix_successor, to_doc,
 };

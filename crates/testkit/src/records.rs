@@ -112,6 +112,7 @@ pub fn user(pool_id: &str, sub: &str, username: &str) -> User {
         mfa_options: Vec::new(),
         preferred_mfa: None,
         mfa_methods: Vec::new(),
+        software_token: Default::default(),
         pending_attributes: BTreeMap::new(),
     }
 }

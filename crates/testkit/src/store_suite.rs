@@ -22,6 +22,12 @@ use cognate_domain::signing::{KeyPurpose, SigningKeyRecord};
 use cognate_domain::time::Timestamp;
 use cognate_domain::user::User;
 
+// Remembered devices (the `AuthenticatorStore` half of the port).
+mod devices;
+pub use devices::{
+    devices_round_trip_list_in_key_order_and_go_with_their_user,
+    passkeys_round_trip_list_in_id_order_and_go_with_their_user,
+};
 // Domains and resource servers (the `OAuthStore` half of the port).
 mod oauth;
 pub use oauth::{
@@ -102,6 +108,8 @@ suite!($;
     wipe_all_empties_every_table,
     domains_are_unique_across_pools_and_one_per_kind,
     resource_servers_round_trip_and_list_in_order,
+    devices_round_trip_list_in_key_order_and_go_with_their_user,
+    passkeys_round_trip_list_in_id_order_and_go_with_their_user,
 );
 
 const P: &str = "us-east-1_pool";

@@ -19,7 +19,10 @@ pub(super) fn authentication_result(tokens: IssuedTokens) -> AuthenticationResul
         token_type: Some("Bearer".to_owned()),
         refresh_token: tokens.refresh_token,
         id_token: Some(tokens.id_token),
-        new_device_metadata: None,
+        new_device_metadata: tokens.new_device.map(|d| NewDeviceMetadataType {
+            device_key: Some(d.device_key),
+            device_group_key: Some(d.device_group_key),
+        }),
     }
 }
 
@@ -29,6 +32,7 @@ struct Outcome {
     session: Option<String>,
     challenge_parameters: Option<BTreeMap<String, String>>,
     authentication_result: Option<AuthenticationResultType>,
+    available_challenges: Option<Vec<ChallengeNameType>>,
 }
 
 fn outcome(result: AuthOutcome) -> Outcome {
@@ -42,12 +46,30 @@ fn outcome(result: AuthOutcome) -> Outcome {
             session,
             challenge_parameters: Some(parameters),
             authentication_result: None,
+            available_challenges: None,
+        },
+        AuthOutcome::SelectChallenge {
+            session,
+            available,
+            parameters,
+        } => Outcome {
+            challenge_name: Some(ChallengeNameType::SelectChallenge),
+            session: Some(session),
+            challenge_parameters: Some(parameters),
+            authentication_result: None,
+            available_challenges: Some(
+                available
+                    .iter()
+                    .map(|c| ChallengeNameType::parse(c))
+                    .collect(),
+            ),
         },
         AuthOutcome::Authenticated(tokens) => Outcome {
             challenge_name: None,
             session: None,
             challenge_parameters: Some(BTreeMap::new()),
             authentication_result: Some(authentication_result(tokens)),
+            available_challenges: None,
         },
     }
 }
@@ -63,6 +85,7 @@ pub async fn initiate_auth(
         flow: required(req.auth_flow, "authFlow")?.to_string(),
         parameters: req.auth_parameters.unwrap_or_default(),
         client_metadata: req.client_metadata.unwrap_or_default(),
+        session: req.session,
     };
     let o = outcome(ctx.domain.initiate_auth(request).await?);
     Ok(InitiateAuthResponse {
@@ -70,7 +93,7 @@ pub async fn initiate_auth(
         session: o.session,
         challenge_parameters: o.challenge_parameters,
         authentication_result: o.authentication_result,
-        available_challenges: None,
+        available_challenges: o.available_challenges,
     })
 }
 
@@ -85,6 +108,7 @@ pub async fn admin_initiate_auth(
         flow: required(req.auth_flow, "authFlow")?.to_string(),
         parameters: req.auth_parameters.unwrap_or_default(),
         client_metadata: req.client_metadata.unwrap_or_default(),
+        session: req.session,
     };
     let o = outcome(ctx.domain.initiate_auth(request).await?);
     Ok(AdminInitiateAuthResponse {
@@ -92,7 +116,7 @@ pub async fn admin_initiate_auth(
         session: o.session,
         challenge_parameters: o.challenge_parameters,
         authentication_result: o.authentication_result,
-        available_challenges: None,
+        available_challenges: o.available_challenges,
     })
 }
 
@@ -115,7 +139,7 @@ pub async fn respond_to_auth_challenge(
         session: o.session,
         challenge_parameters: o.challenge_parameters,
         authentication_result: o.authentication_result,
-        available_challenges: None,
+        available_challenges: o.available_challenges,
     })
 }
 
@@ -138,7 +162,7 @@ pub async fn admin_respond_to_auth_challenge(
         session: o.session,
         challenge_parameters: o.challenge_parameters,
         authentication_result: o.authentication_result,
-        available_challenges: None,
+        available_challenges: o.available_challenges,
     })
 }
 

@@ -47,7 +47,7 @@ pub async fn sign_up(ctx: Ctx, req: SignUpRequest) -> Result<SignUpResponse, Api
         user_confirmed: Some(outcome.confirmed),
         code_delivery_details: outcome.delivery.map(delivery_out),
         user_sub: Some(outcome.user_sub),
-        session: None,
+        session: outcome.session,
     })
 }
 
@@ -56,17 +56,40 @@ pub async fn confirm_sign_up(
     ctx: Ctx,
     req: ConfirmSignUpRequest,
 ) -> Result<ConfirmSignUpResponse, ApiError> {
-    ctx.domain
-        .confirm_sign_up(
-            &required(req.client_id, "clientId")?,
-            req.secret_hash.as_deref(),
-            &required(req.username, "username")?,
-            &required(req.confirmation_code, "confirmationCode")?,
-            req.force_alias_creation.unwrap_or(false),
-            &req.client_metadata.unwrap_or_default(),
-        )
-        .await?;
-    Ok(ConfirmSignUpResponse { session: None })
+    let client_id = required(req.client_id, "clientId")?;
+    let username = required(req.username, "username")?;
+    let code = required(req.confirmation_code, "confirmationCode")?;
+    let force_alias = req.force_alias_creation.unwrap_or(false);
+    let metadata = req.client_metadata.unwrap_or_default();
+    let session = match req.session {
+        Some(session) => Some(
+            ctx.domain
+                .confirm_sign_up_with_session(
+                    &client_id,
+                    req.secret_hash.as_deref(),
+                    &username,
+                    &code,
+                    force_alias,
+                    &metadata,
+                    &session,
+                )
+                .await?,
+        ),
+        None => {
+            ctx.domain
+                .confirm_sign_up(
+                    &client_id,
+                    req.secret_hash.as_deref(),
+                    &username,
+                    &code,
+                    force_alias,
+                    &metadata,
+                )
+                .await?;
+            None
+        }
+    };
+    Ok(ConfirmSignUpResponse { session })
 }
 
 /// ResendConfirmationCode.

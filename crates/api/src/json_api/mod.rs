@@ -10,9 +10,12 @@ mod auth;
 mod branding;
 mod clients;
 mod convert;
+mod devices;
 mod domains;
 mod groups;
 mod me;
+mod mfa;
+mod passkeys;
 mod pools;
 mod resource_servers;
 mod users;
@@ -263,6 +266,24 @@ async fn dispatch(operation: Operation, ctx: Ctx, body: &[u8]) -> Result<Vec<u8>
         DeleteUserAttributes => me::delete_user_attributes,
         SetUserSettings => me::set_user_settings,
         AdminSetUserSettings => me::admin_set_user_settings,
+        AssociateSoftwareToken => mfa::associate_software_token,
+        VerifySoftwareToken => mfa::verify_software_token,
+        SetUserMFAPreference => mfa::set_user_mfa_preference,
+        AdminSetUserMFAPreference => mfa::admin_set_user_mfa_preference,
+        GetUserAuthFactors => mfa::get_user_auth_factors,
+        StartWebAuthnRegistration => passkeys::start_web_authn_registration,
+        CompleteWebAuthnRegistration => passkeys::complete_web_authn_registration,
+        ListWebAuthnCredentials => passkeys::list_web_authn_credentials,
+        DeleteWebAuthnCredential => passkeys::delete_web_authn_credential,
+        ConfirmDevice => devices::confirm_device,
+        GetDevice => devices::get_device,
+        AdminGetDevice => devices::admin_get_device,
+        ListDevices => devices::list_devices,
+        AdminListDevices => devices::admin_list_devices,
+        ForgetDevice => devices::forget_device,
+        AdminForgetDevice => devices::admin_forget_device,
+        UpdateDeviceStatus => devices::update_device_status,
+        AdminUpdateDeviceStatus => devices::admin_update_device_status,
         SetUICustomization => branding::set_ui_customization,
         GetUICustomization => branding::get_ui_customization,
         CreateManagedLoginBranding => branding::create_managed_login_branding,

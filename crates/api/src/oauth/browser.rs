@@ -215,18 +215,29 @@ page_handlers! {
     ),
 }
 
-/// `POST /newPassword`.
-pub async fn new_password(
-    State(state): State<AppState>,
-    Extension(site): Extension<HostedSite>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (domain, site) = (&state.domain, &site);
-    page(&state, &body_text(&body), &headers, |form| async move {
-        domain.hosted_new_password(site, &form).await
-    })
-    .await
+macro_rules! post_handlers {
+    ($(($name:ident, $submit:ident)),* $(,)?) => {$(
+        pub async fn $name(
+            State(state): State<AppState>,
+            Extension(site): Extension<HostedSite>,
+            headers: HeaderMap,
+            body: Bytes,
+        ) -> Response {
+            let (domain, site) = (&state.domain, &site);
+            page(&state, &body_text(&body), &headers, |form| async move {
+                domain.$submit(site, &form).await
+            })
+            .await
+        }
+    )*};
+}
+
+// The pages that only answer a form: `/newPassword` and the second factor's.
+post_handlers! {
+    (new_password, hosted_new_password),
+    (mfa, hosted_mfa),
+    (select_mfa, hosted_select_mfa),
+    (mfa_setup, hosted_mfa_setup),
 }
 
 /// `GET /confirmUser` (the link of a confirmation message) and its `POST`.

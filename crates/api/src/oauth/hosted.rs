@@ -39,6 +39,9 @@ fn router(state: AppState) -> Router {
         .route("/oauth2/authorize", get(browser::authorize))
         .route("/login", get(browser::login_page).post(browser::login))
         .route("/newPassword", post(browser::new_password))
+        .route("/mfa", post(browser::mfa))
+        .route("/selectMfa", post(browser::select_mfa))
+        .route("/mfaSetup", post(browser::mfa_setup))
         .route("/signup", get(browser::sign_up_page).post(browser::sign_up))
         .route(
             "/confirm",

@@ -64,6 +64,11 @@ struct FormPage {
     inputs: Vec<Input>,
     submit: String,
     secondary: Option<(String, String)>,
+    /// One submit button per choice: (value of `factor`, label).
+    choices: Vec<(String, String)>,
+    /// A QR code (a `data:` URL) and the secret it encodes, on the authenticator setup page.
+    qr: Option<String>,
+    secret: Option<String>,
     links: Vec<Link>,
 }
 
@@ -380,6 +385,9 @@ pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
     let mut description = Vec::new();
     let mut links = Vec::new();
     let mut secondary = None;
+    let mut choices = Vec::new();
+    let mut qr = None;
+    let mut secret = None;
     let (title, action, submit) = match &shown.page {
         Page::Login => {
             inputs.username(context.username_kind);
@@ -487,6 +495,59 @@ pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
                 "Change password",
             )
         }
+        Page::MfaCode {
+            session,
+            factor,
+            destination,
+        } => {
+            hidden.push((SESSION_FIELD.to_owned(), session.clone()));
+            description.push(match (factor.as_str(), destination) {
+                ("SOFTWARE_TOKEN_MFA", _) => {
+                    "Enter the code your authenticator app shows.".to_owned()
+                }
+                (_, destination) => sent_to(destination.as_deref()),
+            });
+            inputs.code();
+            ("Enter your code", "/mfa", "Sign in")
+        }
+        Page::SelectMfa {
+            session,
+            choices: factors,
+        } => {
+            hidden.push((SESSION_FIELD.to_owned(), session.clone()));
+            description.push("How would you like to receive your sign-in code?".to_owned());
+            choices = factors
+                .iter()
+                .map(|f| (f.clone(), factor_label(f).to_owned()))
+                .collect();
+            ("Choose how to sign in", "/selectMfa", "")
+        }
+        Page::MfaSetup {
+            session,
+            secret: key,
+            uri,
+        } => {
+            hidden.push((SESSION_FIELD.to_owned(), session.clone()));
+            description.push(
+                "This account needs a second factor. Scan the QR code with an authenticator app, then enter the code it shows."
+                    .to_owned(),
+            );
+            qr = qr_data_url(uri);
+            secret = Some(key.clone());
+            inputs.code();
+            inputs.push(
+                "device_name",
+                "Name of this authenticator",
+                "text",
+                Some("off"),
+                false,
+            );
+            (
+                "Set up your authenticator app",
+                "/mfaSetup",
+                "Verify and sign in",
+            )
+        }
     };
     let (inputs, general) = inputs.finish(&shown.errors);
     let mut layout = layout(Some(context), title);
@@ -500,9 +561,36 @@ pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
         inputs,
         submit: submit.to_owned(),
         secondary,
+        choices,
+        qr,
+        secret,
         links,
     };
     render_template(StatusCode::OK, &page, context.redirect_origin.as_deref())
+}
+
+fn factor_label(factor: &str) -> &str {
+    match factor {
+        "SMS_MFA" => "Text message (SMS)",
+        "EMAIL_OTP" => "Email",
+        "SOFTWARE_TOKEN_MFA" => "Authenticator app",
+        other => other,
+    }
+}
+
+/// A QR code of `text` as an SVG `data:` URL (the page's CSP allows `data:` images only).
+fn qr_data_url(text: &str) -> Option<String> {
+    use base64::Engine;
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Some(format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    ))
 }
 
 fn push_flow(hidden: &mut Vec<(String, String)>, flow: &Option<String>) {
@@ -651,6 +739,9 @@ mod tests {
             inputs,
             submit: "Sign in".to_owned(),
             secondary: None,
+            choices: Vec::new(),
+            qr: None,
+            secret: None,
             links: Vec::new(),
         };
         let html = page.render().unwrap_or_default();
@@ -660,6 +751,21 @@ mod tests {
         );
         assert!(html.contains("Wrong &#60;b&#62;"), "{html}");
         assert!(!html.contains("<script>"));
+    }
+
+    #[test]
+    fn qr_codes_are_svg_data_urls() {
+        use base64::Engine;
+        let url = qr_data_url("otpauth://totp/Pool:ann?secret=ABC&issuer=Pool").unwrap_or_default();
+        let encoded = url
+            .strip_prefix("data:image/svg+xml;base64,")
+            .unwrap_or_default();
+        let svg = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap_or_default();
+        let svg = String::from_utf8(svg).unwrap_or_default();
+        assert!(svg.contains("<svg"), "{svg}");
+        assert!(svg.contains("<path") || svg.contains("<rect"), "{svg}");
     }
 
     #[test]

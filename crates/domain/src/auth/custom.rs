@@ -154,7 +154,7 @@ impl Domain {
         if flag(&decision, "issueTokens")? {
             // An unknown user can never be issued tokens, whatever the function says.
             let user = user.ok_or_else(incorrect)?;
-            return self.after_first_factor(caller, user).await;
+            return self.after_first_factor(caller, user, None).await;
         }
         match text(&decision, "challengeName")? {
             Some("CUSTOM_CHALLENGE") => {

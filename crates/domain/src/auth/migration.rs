@@ -102,6 +102,7 @@ impl Domain {
             mfa_options: Vec::new(),
             preferred_mfa: None,
             mfa_methods: Vec::new(),
+            software_token: Default::default(),
             pending_attributes: Default::default(),
         };
         self.insert_user(

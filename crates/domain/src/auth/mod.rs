@@ -4,8 +4,11 @@
 //! client asks for that, counts failed passwords in the store, and ends in either the next
 //! challenge (with a new sealed Session) or tokens.
 
+mod choice;
 mod custom;
+mod device;
 mod lockout;
+pub(crate) mod mfa;
 mod migration;
 mod password;
 mod session;
@@ -14,7 +17,7 @@ mod srp;
 use std::collections::BTreeMap;
 
 use crate::client::AppClient;
-use crate::enums::{ExplicitAuthFlow, UserStatus};
+use crate::enums::{ExplicitAuthFlow, MfaFactor, UserStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::UserPool;
 use crate::tokens::{ADMIN_SCOPE, Grant, IssuedTokens, TokenOptions};
@@ -87,6 +90,8 @@ pub struct InitiateAuthRequest {
     pub flow: String,
     pub parameters: BTreeMap<String, String>,
     pub client_metadata: ClientMetadata,
+    /// USER_AUTH straight after SignUp / ConfirmSignUp: the Session ConfirmSignUp returned.
+    pub session: Option<String>,
 }
 
 /// RespondToAuthChallenge or AdminRespondToAuthChallenge.
@@ -108,6 +113,13 @@ pub enum AuthOutcome {
         session: Option<String>,
         parameters: BTreeMap<String, String>,
     },
+    /// USER_AUTH's SELECT_CHALLENGE: the first factors the user may choose from
+    /// (AvailableChallenges).
+    SelectChallenge {
+        session: String,
+        available: Vec<String>,
+        parameters: BTreeMap<String, String>,
+    },
     Authenticated(IssuedTokens),
 }
 
@@ -115,6 +127,9 @@ pub enum AuthOutcome {
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct NewPasswordState {
     sub: String,
+    /// The DEVICE_KEY the first step named, for the steps after the new password.
+    #[serde(default)]
+    device_key: Option<String>,
 }
 
 fn missing(parameter: &str) -> Error {
@@ -225,10 +240,10 @@ impl Domain {
                 self.start_custom_auth(&caller, params, &caller.client_metadata)
                     .await
             }
-            AuthFlow::UserAuth => Err(Error::new(
-                ErrorKind::UnsupportedOperation,
-                format!("Cognate does not support the {} flow yet.", flow.name()),
-            )),
+            AuthFlow::UserAuth => {
+                self.start_user_auth(&caller, params, request.session.as_deref())
+                    .await
+            }
         }
     }
 
@@ -260,6 +275,49 @@ impl Domain {
                 )
                 .await
             }
+            "SMS_MFA" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" => {
+                let factor = MfaFactor::parse(&response.challenge_name)
+                    .ok_or_else(|| Error::internal("MFA challenge name"))?;
+                self.answer_mfa(
+                    &caller,
+                    factor,
+                    false,
+                    response.session.as_deref(),
+                    responses,
+                )
+                .await
+            }
+            "SMS_OTP" => {
+                self.answer_mfa(
+                    &caller,
+                    MfaFactor::Sms,
+                    true,
+                    response.session.as_deref(),
+                    responses,
+                )
+                .await
+            }
+            "WEB_AUTHN" => {
+                self.answer_web_authn(&caller, response.session.as_deref(), responses)
+                    .await
+            }
+            "SELECT_CHALLENGE" => {
+                self.answer_select_challenge(&caller, response.session.as_deref(), responses)
+                    .await
+            }
+            "SELECT_MFA_TYPE" => {
+                self.answer_select_mfa(&caller, response.session.as_deref(), responses)
+                    .await
+            }
+            "MFA_SETUP" => {
+                self.answer_mfa_setup(&caller, response.session.as_deref(), responses)
+                    .await
+            }
+            "DEVICE_SRP_AUTH" => {
+                self.answer_device_srp(&caller, response.session.as_deref(), responses)
+                    .await
+            }
+            "DEVICE_PASSWORD_VERIFIER" => self.answer_device_verifier(&caller, responses).await,
             other => Err(Error::invalid_parameter(format!(
                 "Cognate does not support the {other} challenge yet."
             ))),
@@ -277,11 +335,13 @@ impl Domain {
         Ok(user.filter(|u| u.sub != name || u.username == name))
     }
 
-    /// After the first factor: the user's state decides between an error, a challenge and tokens.
+    /// After the first factor: the user's state decides between an error, a challenge and
+    /// tokens. `device_key` is the DEVICE_KEY the client named, if any.
     pub(crate) async fn after_first_factor(
         &self,
         caller: &Caller,
         user: User,
+        device_key: Option<String>,
     ) -> Result<AuthOutcome> {
         match user.status {
             UserStatus::ResetRequired => {
@@ -296,33 +356,30 @@ impl Domain {
                     "User is not confirmed.",
                 ));
             }
-            UserStatus::ForceChangePassword => return self.new_password_challenge(caller, &user),
+            UserStatus::ForceChangePassword => {
+                return self.new_password_challenge(caller, &user, device_key);
+            }
             _ => {}
         }
-        self.issue_for_sign_in(caller, &user).await
-    }
-
-    pub(crate) async fn issue_for_sign_in(
-        &self,
-        caller: &Caller,
-        user: &User,
-    ) -> Result<AuthOutcome> {
-        self.issue_for_sign_in_from(caller, user, "TokenGeneration_Authentication")
+        self.second_factor(caller, user, device_key, mfa::TokenSource::Authentication)
             .await
     }
 
-    /// Tokens at the end of a sign-in, after the post authentication trigger.
-    pub(crate) async fn issue_for_sign_in_from(
+    /// Tokens at the end of a sign-in, after the post authentication trigger; the session
+    /// (and so the access token) carries the device key, if any.
+    pub(crate) async fn issue_tokens(
         &self,
         caller: &Caller,
         user: &User,
         trigger_source: &'static str,
-    ) -> Result<AuthOutcome> {
+        device_key: Option<String>,
+        new_device_used: bool,
+    ) -> Result<IssuedTokens> {
         self.post_authentication(
             &caller.pool,
             user,
             &caller.client.client_id,
-            false,
+            new_device_used,
             &caller.client_metadata,
         )
         .await?;
@@ -331,19 +388,22 @@ impl Domain {
             client: &caller.client,
             user,
             scopes: vec![ADMIN_SCOPE.to_owned()],
-            device_key: None,
+            device_key,
         };
         let options = TokenOptions {
             trigger_source: Some(trigger_source),
             client_metadata: caller.client_metadata.clone(),
             ..TokenOptions::default()
         };
-        self.start_session_with(grant, options)
-            .await
-            .map(AuthOutcome::Authenticated)
+        self.start_session_with(grant, options).await
     }
 
-    fn new_password_challenge(&self, caller: &Caller, user: &User) -> Result<AuthOutcome> {
+    fn new_password_challenge(
+        &self,
+        caller: &Caller,
+        user: &User,
+        device_key: Option<String>,
+    ) -> Result<AuthOutcome> {
         let expired = user
             .password
             .as_ref()
@@ -361,6 +421,7 @@ impl Domain {
             self.session_lifetime(&caller.client),
             NewPasswordState {
                 sub: user.sub.clone(),
+                device_key,
             },
         )?;
         let visible: BTreeMap<&String, &String> = user
@@ -448,8 +509,13 @@ impl Domain {
         )?);
         user.status = UserStatus::Confirmed;
         self.save_user(&caller.pool, &mut user).await?;
-        self.issue_for_sign_in_from(caller, &user, "TokenGeneration_NewPasswordChallenge")
-            .await
+        self.second_factor(
+            caller,
+            user,
+            opened.state.device_key,
+            mfa::TokenSource::NewPasswordChallenge,
+        )
+        .await
     }
 
     /// How long a challenge Session lives: the client's AuthSessionValidity (minutes).
@@ -465,6 +531,19 @@ impl Domain {
         let token = params
             .get("REFRESH_TOKEN")
             .ok_or_else(|| missing("REFRESH_TOKEN"))?;
+        if let Some(device_key) = params.get("DEVICE_KEY") {
+            // A refresh token issued on a device renews only that device's session.
+            let (session, _) = self
+                .session_for_refresh_token(&caller.client, token)
+                .await?;
+            if session
+                .device_key
+                .as_deref()
+                .is_some_and(|key| key != device_key)
+            {
+                return Err(Error::not_authorized("Invalid Refresh Token"));
+            }
+        }
         let (user, tokens) = self
             .refresh_session(&caller.pool, &caller.client, token)
             .await?;
@@ -484,19 +563,12 @@ impl Domain {
         refresh_token: &str,
     ) -> Result<IssuedTokens> {
         let caller = self.caller(None, client_id, &ClientMetadata::new()).await?;
-        if caller.client.has_secret() {
-            let secrets = self.client_secrets(&caller.client)?;
-            let given = client_secret.unwrap_or_default();
-            if !secrets.iter().any(|s| {
-                bool::from(subtle::ConstantTimeEq::ct_eq(
-                    s.as_bytes(),
-                    given.as_bytes(),
-                ))
-            }) {
-                return Err(Error::not_authorized(format!(
-                    "Unable to verify secret hash for client {client_id}"
-                )));
-            }
+        if caller.client.has_secret()
+            && !self.client_secret_matches(&caller.client, client_secret.unwrap_or_default())?
+        {
+            return Err(Error::not_authorized(format!(
+                "Unable to verify secret hash for client {client_id}"
+            )));
         }
         if !AuthFlow::RefreshToken.allowed_by(&caller.client) {
             return Err(Error::invalid_parameter(

@@ -44,14 +44,17 @@ impl Domain {
                     )
                     .await?
                 {
-                    return self.after_first_factor(caller, user).await;
+                    return self
+                        .after_first_factor(caller, user, params.get("DEVICE_KEY").cloned())
+                        .await;
                 }
             }
         }
         let user = self
             .check_password(&caller.pool, &caller.client, username, password)
             .await?;
-        self.after_first_factor(caller, user).await
+        self.after_first_factor(caller, user, params.get("DEVICE_KEY").cloned())
+            .await
     }
 
     /// The first factor of a password sign-in (here and on the hosted sign-in page): finds the

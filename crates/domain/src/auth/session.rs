@@ -24,6 +24,8 @@ struct Envelope<T> {
 pub(crate) struct Opened<T> {
     pub jti: String,
     pub expires: Timestamp,
+    /// The app client the state was sealed for.
+    pub client_id: String,
     pub state: T,
 }
 
@@ -60,6 +62,17 @@ impl Domain {
         sealed: &[u8],
         client_id: &str,
     ) -> Result<Opened<T>> {
+        self.open_step_for(purpose, sealed, Some(client_id))
+    }
+
+    /// [`Domain::open_step`]; with `None`, for any client (the caller learns which from
+    /// [`Opened::client_id`]).
+    fn open_step_for<T: DeserializeOwned>(
+        &self,
+        purpose: &str,
+        sealed: &[u8],
+        client_id: Option<&str>,
+    ) -> Result<Opened<T>> {
         let plain = self
             .keys
             .open(format!("step:{purpose}").as_bytes(), sealed)
@@ -67,12 +80,13 @@ impl Domain {
         let envelope: Envelope<T> =
             serde_json::from_slice(&plain).map_err(|_| expired_session())?;
         // The pool is implied by the client (client ids are unique across pools).
-        if envelope.client_id != client_id || envelope.expires <= self.now() {
+        if client_id.is_some_and(|c| c != envelope.client_id) || envelope.expires <= self.now() {
             return Err(expired_session());
         }
         Ok(Opened {
             jti: envelope.jti,
             expires: envelope.expires,
+            client_id: envelope.client_id,
             state: envelope.state,
         })
     }
@@ -112,5 +126,17 @@ impl Domain {
     ) -> Result<Opened<T>> {
         let sealed = b64::decode_url(session).ok_or_else(expired_session)?;
         self.open_step(purpose, &sealed, client_id)
+    }
+
+    /// A `Session` of an operation that names no client (AssociateSoftwareToken and
+    /// VerifySoftwareToken carry only the Session): opened for whichever client it was
+    /// sealed for, which [`Opened::client_id`] then names.
+    pub(crate) fn open_session_string_any_client<T: DeserializeOwned>(
+        &self,
+        purpose: &str,
+        session: &str,
+    ) -> Result<Opened<T>> {
+        let sealed = b64::decode_url(session).ok_or_else(expired_session)?;
+        self.open_step_for(purpose, &sealed, None)
     }
 }

@@ -30,6 +30,9 @@ struct SrpState {
     /// Set when the password step is a round of a CUSTOM_AUTH flow, which continues after it.
     #[serde(default)]
     custom: Option<CustomState>,
+    /// The DEVICE_KEY InitiateAuth named, if any (clients may also name it in the answer).
+    #[serde(default)]
+    device_key: Option<String>,
 }
 
 impl Domain {
@@ -57,7 +60,8 @@ impl Domain {
             .await?;
             self.check_lockout(&caller.pool.id, &user.sub).await?;
         }
-        self.srp_challenge(caller, user, username, srp_a, None)
+        let device_key = params.get("DEVICE_KEY").cloned();
+        self.srp_challenge(caller, user, username, srp_a, None, device_key)
     }
 
     /// The second round of a CUSTOM_AUTH flow that DefineAuthChallenge sent to PASSWORD_VERIFIER.
@@ -73,7 +77,7 @@ impl Domain {
         if let Some(user) = &user {
             self.check_lockout(&caller.pool.id, &user.sub).await?;
         }
-        self.srp_challenge(caller, user, &username, srp_a, Some(state))
+        self.srp_challenge(caller, user, &username, srp_a, Some(state), None)
     }
 
     /// PASSWORD_VERIFIER: the salt, `B` and a sealed SECRET_BLOCK holding what the answer needs.
@@ -84,6 +88,7 @@ impl Domain {
         username: &str,
         srp_a: &str,
         custom: Option<CustomState>,
+        device_key: Option<String>,
     ) -> Result<AuthOutcome> {
         let a = srp::parse_hex(srp_a)
             .map_err(|_| Error::invalid_parameter("SRP_A is not a valid hexadecimal number."))?;
@@ -115,6 +120,7 @@ impl Domain {
             b: hex::encode(b),
             big_b: srp::to_hex(ephemeral.public()),
             custom,
+            device_key,
         };
         let lifetime = self.session_lifetime(&caller.client);
         let block = self.seal_step(
@@ -138,7 +144,7 @@ impl Domain {
     }
 
     /// A fresh `b` and `B = k·v + g^b`; a `B` that is 0 mod N is drawn again.
-    fn server_ephemeral(&self, v: &U3072) -> Result<([u8; 32], ServerEphemeral)> {
+    pub(super) fn server_ephemeral(&self, v: &U3072) -> Result<([u8; 32], ServerEphemeral)> {
         for _ in 0..4 {
             let mut b = [0u8; 32];
             self.random().fill(&mut b);
@@ -241,7 +247,12 @@ impl Domain {
                 )
                 .await;
         }
-        self.after_first_factor(caller, user).await
+        // amazon-cognito-identity-js names the device in its answer, not in InitiateAuth.
+        let device_key = responses
+            .get("DEVICE_KEY")
+            .cloned()
+            .or(opened.state.device_key);
+        self.after_first_factor(caller, user, device_key).await
     }
 
     fn check_password_claim(

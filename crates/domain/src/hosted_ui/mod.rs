@@ -27,8 +27,10 @@
 //!   at [`Challenge`]).
 //! - `signup`: `/signup`, `/confirm`, `/confirmUser`.
 //! - `recovery`: `/forgotPassword`, `/confirmforgotPassword`.
+//! - `mfa`: the second factor after the password (`/mfa`, `/selectMfa`, `/mfaSetup`).
 
 mod messages;
+mod mfa;
 mod recovery;
 mod signin;
 mod signup;
@@ -193,6 +195,24 @@ pub enum Page {
     ConfirmForgotPassword {
         destination: Option<String>,
         flow: Option<String>,
+    },
+    /// The code of an MFA challenge: `factor` is SMS_MFA, EMAIL_OTP or SOFTWARE_TOKEN_MFA;
+    /// `destination` the masked phone number or address a code went to.
+    MfaCode {
+        session: String,
+        factor: String,
+        destination: Option<String>,
+    },
+    /// SELECT_MFA_TYPE: a button per factor the user may use.
+    SelectMfa {
+        session: String,
+        choices: Vec<String>,
+    },
+    /// MFA_SETUP with an authenticator app: its secret (base32) and `otpauth://` URI.
+    MfaSetup {
+        session: String,
+        secret: String,
+        uri: String,
     },
 }
 

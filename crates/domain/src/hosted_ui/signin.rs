@@ -1,6 +1,6 @@
 //! `/login` and what can follow the password before the sign-in completes: the new password
 //! an administrator-created user must choose (with the pool's required attributes), and, as
-//! the second-factor work lands, MFA. Every path ends in [`Domain::finish_hosted_sign_in`]:
+//! MFA (`mfa`). Every path ends in [`Domain::finish_hosted_sign_in`]:
 //! the SSO session and the redirect to the client.
 
 use serde::{Deserialize, Serialize};
@@ -342,17 +342,16 @@ impl Domain {
         self.after_password(site, &checked, form, user).await
     }
 
-    /// After the first factor (and any new password): where a second factor plugs in. A
-    /// challenge page would be shown here with a sealed [`Pending`] step, as the new-password
-    /// page is; without one the sign-in completes.
+    /// After the first factor (and any new password): the second factor the pool asks for,
+    /// if any (`mfa`), then the sign-in completes.
     async fn after_password(
         &self,
         site: &HostedSite,
         checked: &Checked,
-        _form: &PageForm,
+        form: &PageForm,
         user: User,
     ) -> OAuthResult<Outcome> {
-        self.finish_hosted_sign_in(site, checked, &user).await
+        self.hosted_second_factor(site, checked, form, user).await
     }
 
     /// Starts the SSO session and completes the authorization request.

@@ -558,6 +558,8 @@ async fn screenshots() {
         .send()
         .await
         .unwrap();
+    let mfa_site = browser_site(&server, &app).await;
+    require_mfa(&sdk, &mfa_site.pool).await;
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir).unwrap();
     for (width, height, suffix) in [(1280, 900, "desktop"), (390, 844, "phone")] {
@@ -616,7 +618,114 @@ async fn screenshots() {
             .goto(&format!("{}/oauth2/authorize?client_id=nope", site.base))
             .await;
         chrome.screenshot(&shot("error")).await;
+
+        // The second factor, on a pool that requires MFA.
+        let username = format!("henry-{suffix}");
+        mfa_user(&sdk, &mfa_site.pool, &username).await;
+        let (_, challenge) = pkce();
+        let authorize = mfa_site.authorize_url(0, &app, &challenge);
+        chrome.goto(&authorize).await;
+        chrome.fill("username", &username).await;
+        chrome.fill("password", PASSWORD).await;
+        chrome.submit().await;
+        chrome.expect_path("/login").await;
+        chrome.screenshot(&shot("mfa-setup")).await;
+        let secret = chrome.text_of("#secret-key").await;
+        chrome
+            .fill("code", &crate::mfa::totp(&server, &secret, 0))
+            .await;
+        chrome.submit().await;
+        came_back(&chrome, &app).await;
+        server.clock.advance_secs(30);
+        chrome
+            .goto(&format!(
+                "{}/logout?client_id={}&logout_uri={}",
+                mfa_site.base,
+                mfa_site.clients[0],
+                app.signed_out()
+            ))
+            .await;
+        chrome.goto(&authorize).await;
+        chrome.fill("username", &username).await;
+        chrome.fill("password", PASSWORD).await;
+        chrome.submit().await;
+        chrome.screenshot(&shot("mfa-code")).await;
+        sdk.admin_update_user_attributes()
+            .user_pool_id(&mfa_site.pool)
+            .username(&username)
+            .user_attributes(crate::flows::attr("phone_number", "+15550123"))
+            .user_attributes(crate::flows::attr("phone_number_verified", "true"))
+            .send()
+            .await
+            .unwrap();
+        sdk.admin_set_user_mfa_preference()
+            .user_pool_id(&mfa_site.pool)
+            .username(&username)
+            .sms_mfa_settings(
+                aws_sdk_cognitoidentityprovider::types::SmsMfaSettingsType::builder()
+                    .enabled(true)
+                    .preferred_mfa(false)
+                    .build(),
+            )
+            .software_token_mfa_settings(
+                aws_sdk_cognitoidentityprovider::types::SoftwareTokenMfaSettingsType::builder()
+                    .enabled(true)
+                    .preferred_mfa(false)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        chrome.goto(&authorize).await;
+        chrome.fill("username", &username).await;
+        chrome.fill("password", PASSWORD).await;
+        chrome.submit().await;
+        chrome.screenshot(&shot("mfa-choose")).await;
         chrome.stop().await;
     }
     server.stop().await;
+}
+
+/// Makes a pool require MFA, by SMS or an authenticator app.
+async fn require_mfa(sdk: &Sdk, pool: &str) {
+    use aws_sdk_cognitoidentityprovider::types::{
+        SmsMfaConfigType, SoftwareTokenMfaConfigType, UserPoolMfaType,
+    };
+    sdk.set_user_pool_mfa_config()
+        .user_pool_id(pool)
+        .mfa_configuration(UserPoolMfaType::On)
+        .sms_mfa_configuration(
+            SmsMfaConfigType::builder()
+                .sms_authentication_message("Your sign-in code is {####}")
+                .build(),
+        )
+        .software_token_mfa_configuration(
+            SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A confirmed user with a permanent password and no second factor.
+async fn mfa_user(sdk: &Sdk, pool: &str, username: &str) {
+    sdk.admin_create_user()
+        .user_pool_id(pool)
+        .username(username)
+        .user_attributes(crate::flows::attr(
+            "email",
+            &format!("{username}@example.com"),
+        ))
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    sdk.admin_set_user_password()
+        .user_pool_id(pool)
+        .username(username)
+        .password(PASSWORD)
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
 }

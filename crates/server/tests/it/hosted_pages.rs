@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::flows::attr;
 use crate::hosted_support::{
-    CALLBACK, PASSWORD, SiteOptions, hidden_field, location, params_of, site, unescape,
+    CALLBACK, PASSWORD, SiteOptions, field_error, form_of, location, params_of, site, unescape,
 };
 use crate::support::{TestServer, error_of};
 
@@ -22,39 +22,6 @@ async fn page(browser: &reqwest::Client, url: &str) -> (reqwest::header::HeaderM
     assert_eq!(response.status(), 200, "{url}");
     let headers = response.headers().clone();
     (headers, response.text().await.unwrap())
-}
-
-/// The hidden fields and CSRF token of a page's form, with `fields` added.
-fn form_of(html: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut form: Vec<(String, String)> = [
-        "response_type",
-        "client_id",
-        "redirect_uri",
-        "state",
-        "scope",
-        "_csrf",
-        "session",
-        "flow",
-        "user_name",
-        "confirmation_code",
-    ]
-    .iter()
-    .filter_map(|name| hidden_field(html, name).map(|v| ((*name).to_owned(), v)))
-    .collect();
-    form.extend(
-        fields
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
-    );
-    form
-}
-
-/// The error shown next to a field, as text.
-fn field_error(html: &str, id: &str) -> Option<String> {
-    let marker = format!("id=\"{id}-error\">");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('<')? + start;
-    Some(unescape(&html[start..end]))
 }
 
 crate::on_both_backends!(

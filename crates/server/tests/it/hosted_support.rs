@@ -364,3 +364,37 @@ pub fn pkce() -> (String, String) {
     let challenge = cognate_crypto::oauth::s256_challenge(&verifier);
     (verifier, challenge)
 }
+
+/// The hidden fields (and CSRF token, step tokens, link parameters) of a page's form, with
+/// `fields` added: what a browser would post.
+pub fn form_of(html: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = [
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "state",
+        "scope",
+        "_csrf",
+        "session",
+        "flow",
+        "user_name",
+        "confirmation_code",
+    ]
+    .iter()
+    .filter_map(|name| hidden_field(html, name).map(|v| ((*name).to_owned(), v)))
+    .collect();
+    form.extend(
+        fields
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+    );
+    form
+}
+
+/// The error a page shows next to a field, as text.
+pub fn field_error(html: &str, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}-error\">");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('<')? + start;
+    Some(unescape(&html[start..end]))
+}

@@ -179,3 +179,145 @@ async fn the_aws_cli_creates_and_lists_pools_against_a_dev_server() {
     assert!(stderr.contains("ResourceNotFoundException"), "{stderr}");
     server.stop().await;
 }
+
+/// Runs a scenario of `interop/mfa-devices.cjs` and returns its JSON summary.
+async fn run_mfa_scenario(
+    scenario: &str,
+    server: &TestServer,
+    app: &crate::flows::App,
+    username: &str,
+) -> serde_json::Value {
+    let args = [
+        scenario.to_owned(),
+        format!("{}/", server.url()),
+        app.pool.clone(),
+        app.client_id.clone(),
+        username.to_owned(),
+        crate::mfa::PASSWORD.to_owned(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(interop_dir().join("mfa-devices.cjs"))
+            .args(args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "node failed: {stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
+/// Issue 4: amazon-cognito-identity-js enrols a software token with its access token, answers
+/// SOFTWARE_TOKEN_MFA, confirms and remembers its device, and then signs in through device
+/// SRP without a code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amazon_cognito_identity_js_uses_totp_and_device_srp() {
+    use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
+    use serde_json::json;
+
+    use crate::mfa::{MfaPool, mfa_app, mfa_user};
+    if !node_client_available() {
+        eprintln!("skipping: node or interop/node_modules is missing (run `npm ci` in interop/)");
+        return;
+    }
+    let server = TestServer::start(Backend::Sqlite, Options { dev: false })
+        .await
+        .unwrap();
+    let client = server.client();
+    let app = mfa_app(
+        &client,
+        MfaPool {
+            mode: Some(UserPoolMfaType::Optional),
+            totp: true,
+            devices: Some((true, true)),
+            ..MfaPool::default()
+        },
+    )
+    .await;
+    mfa_user(&client, &app, "js-user", false).await;
+    let summary = run_mfa_scenario("totp-devices", &server, &app, "js-user").await;
+    let device_key = summary["deviceKey"].as_str().unwrap().to_owned();
+    assert!(device_key.starts_with("us-east-1_"), "{summary}");
+    assert_eq!(summary["firstConfirmationNecessary"], true, "{summary}");
+    assert_eq!(summary["firstTokenDeviceKey"], device_key.as_str());
+    assert_eq!(
+        summary["wrongCode"],
+        json!({
+            "code": "EnableSoftwareTokenMFAException",
+            "message": "Code mismatch and fail enable Software Token MFA"
+        })
+    );
+    assert_eq!(summary["verifyStatus"], "SUCCESS");
+    assert_eq!(
+        summary["withCode"]["challenges"],
+        json!(["SOFTWARE_TOKEN_MFA"])
+    );
+    assert_eq!(summary["withCode"]["deviceKey"], device_key.as_str());
+    assert_eq!(summary["withDevice"]["challenges"], json!([]));
+    assert_eq!(summary["withDevice"]["deviceKey"], device_key.as_str());
+    assert_eq!(
+        summary["withDevice"]["requests"],
+        json!([
+            "InitiateAuth",
+            "RespondToAuthChallenge:PASSWORD_VERIFIER",
+            "RespondToAuthChallenge:DEVICE_SRP_AUTH",
+            "RespondToAuthChallenge:DEVICE_PASSWORD_VERIFIER"
+        ]),
+        "{summary}"
+    );
+    assert_eq!(summary["devices"], json!([device_key]));
+    let user = client
+        .admin_get_user()
+        .user_pool_id(&app.pool)
+        .username("js-user")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.preferred_mfa_setting(), Some("SOFTWARE_TOKEN_MFA"));
+    server.stop().await;
+}
+
+/// Issue 4: amazon-cognito-identity-js sets up a software token inside a sign-in when the pool
+/// requires MFA (MFA_SETUP with Session-authorised AssociateSoftwareToken and
+/// VerifySoftwareToken), then answers SOFTWARE_TOKEN_MFA.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amazon_cognito_identity_js_sets_up_totp_during_sign_in() {
+    use aws_sdk_cognitoidentityprovider::types::UserPoolMfaType;
+    use serde_json::json;
+
+    use crate::mfa::{MfaPool, mfa_app, mfa_user};
+    if !node_client_available() {
+        eprintln!("skipping: node or interop/node_modules is missing (run `npm ci` in interop/)");
+        return;
+    }
+    let server = TestServer::start(Backend::Sqlite, Options { dev: false })
+        .await
+        .unwrap();
+    let client = server.client();
+    let app = mfa_app(
+        &client,
+        MfaPool {
+            mode: Some(UserPoolMfaType::On),
+            totp: true,
+            ..MfaPool::default()
+        },
+    )
+    .await;
+    mfa_user(&client, &app, "js-setup", false).await;
+    let summary = run_mfa_scenario("mfa-setup", &server, &app, "js-setup").await;
+    assert_eq!(summary["challenges"], json!(["MFA_SETUP"]), "{summary}");
+    assert_eq!(summary["username"], "js-setup");
+    assert_eq!(summary["secretLength"], 32);
+    assert_eq!(
+        summary["next"]["challenges"],
+        json!(["SOFTWARE_TOKEN_MFA"]),
+        "{summary}"
+    );
+    server.stop().await;
+}

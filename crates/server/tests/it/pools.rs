@@ -527,7 +527,7 @@ on_both_backends!(mfa_configuration_is_read_and_written, |server| {
         (code.as_str(), message.as_str()),
         (
             "InvalidParameterException",
-            "At least one MFA method must be enabled when MFA is ON or OPTIONAL."
+            "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration."
         )
     );
     let set = client

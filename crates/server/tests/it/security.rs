@@ -11,7 +11,7 @@ use crate::on_both_backends;
 use crate::support::TestServer;
 
 /// Every byte the database holds, as text: the SQLite files, or every row of every table.
-async fn database_contents(server: &TestServer) -> String {
+pub(crate) async fn database_contents(server: &TestServer) -> String {
     if server.database_url.starts_with("sqlite") {
         let mut all = Vec::new();
         for name in ["cognate.db", "cognate.db-wal"] {

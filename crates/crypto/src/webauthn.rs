@@ -1,16 +1,16 @@
 //! The byte-level half of WebAuthn (passkeys) as a relying party checks it: the CBOR subset
-//! attestation objects and COSE keys are written in, authenticator data, and ES256 assertion
-//! signatures. The ceremony rules (challenges, origins, relying party, flags, counters) are
+//! attestation objects and COSE keys are written in, authenticator data, and ES256 and RS256
+//! assertion signatures (RS256 is what Windows Hello and some security keys use). The ceremony rules (challenges, origins, relying party, flags, counters) are
 //! the domain's.
 //!
 //! Written here rather than taken from `webauthn-rs`: Cognito's passkeys need attestation
-//! "none" and ES256 only, the signature check is one call into the aws-lc-rs we already sign
+//! "none" and ES256 or RS256 only, the signature check is one call into the aws-lc-rs we already sign
 //! with, and `webauthn-rs` keeps its ceremony state in its own serialised types, where
 //! Cognate seals its own. The CBOR reader accepts definite lengths only, as CTAP2's
 //! canonical encoding requires.
 
 use aws_lc_rs::digest;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 
 /// Why a WebAuthn structure was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,7 +21,7 @@ pub enum WebAuthnError {
     AuthenticatorData,
     #[error("the attestation object has no authenticator data")]
     Attestation,
-    #[error("the credential's key is not an ES256 (P-256) key")]
+    #[error("the credential's key is neither an ES256 (P-256) nor an RS256 key")]
     UnsupportedKey,
 }
 
@@ -149,7 +149,8 @@ pub struct AuthenticatorData {
 pub struct AttestedCredential {
     pub aaguid: [u8; 16],
     pub credential_id: Vec<u8>,
-    /// `0x04 || x || y`, 65 bytes.
+    /// ES256: the uncompressed point `0x04 || x || y`, 65 bytes; RS256: the DER
+    /// `RSAPublicKey` (RFC 8017), which starts with `0x30`.
     pub public_key: Vec<u8>,
 }
 
@@ -163,7 +164,7 @@ impl AuthenticatorData {
     }
 }
 
-/// Parses authenticator data; with FLAG_AT the credential's COSE key must be ES256.
+/// Parses authenticator data; with FLAG_AT the credential's COSE key must be ES256 or RS256.
 pub fn parse_authenticator_data(bytes: &[u8]) -> Result<AuthenticatorData, WebAuthnError> {
     let bad = || WebAuthnError::AuthenticatorData;
     if bytes.len() < 37 {
@@ -191,7 +192,7 @@ pub fn parse_authenticator_data(bytes: &[u8]) -> Result<AuthenticatorData, WebAu
         Some(AttestedCredential {
             aaguid,
             credential_id: credential_id.to_vec(),
-            public_key: es256_point(&key)?,
+            public_key: cose_public_key(&key)?,
         })
     } else {
         None
@@ -204,11 +205,83 @@ pub fn parse_authenticator_data(bytes: &[u8]) -> Result<AuthenticatorData, WebAu
     })
 }
 
+/// COSE algorithm identifiers (RFC 9053): ES256 and RS256.
+pub const COSE_ES256: i64 = -7;
+pub const COSE_RS256: i64 = -257;
+
+/// A COSE key as [`AttestedCredential::public_key`] keeps it.
+fn cose_public_key(key: &Cbor) -> Result<Vec<u8>, WebAuthnError> {
+    match key.get(&Cbor::Int(1)) {
+        Some(Cbor::Int(2)) => es256_point(key),
+        Some(Cbor::Int(3)) => rs256_key(key),
+        _ => Err(WebAuthnError::UnsupportedKey),
+    }
+}
+
+/// The DER `RSAPublicKey` of a COSE RSA key (kty 3) with alg RS256: n is -1, e is -2.
+fn rs256_key(key: &Cbor) -> Result<Vec<u8>, WebAuthnError> {
+    let int = |n: i64| key.get(&Cbor::Int(n));
+    if int(3) != Some(&Cbor::Int(COSE_RS256)) {
+        return Err(WebAuthnError::UnsupportedKey);
+    }
+    match (int(-1), int(-2)) {
+        // At least 2048 bits, as the verifier requires.
+        (Some(Cbor::Bytes(n)), Some(Cbor::Bytes(e)))
+            if n.len() >= 256 && !e.is_empty() && e.len() <= 8 =>
+        {
+            Ok(rsa_public_key_der(n, e))
+        }
+        _ => Err(WebAuthnError::UnsupportedKey),
+    }
+}
+
+/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` in DER.
+pub fn rsa_public_key_der(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
+    let mut body = der_unsigned_integer(modulus);
+    body.extend(der_unsigned_integer(exponent));
+    let mut out = vec![0x30];
+    out.extend(der_length(body.len()));
+    out.extend(body);
+    out
+}
+
+fn der_unsigned_integer(big_endian: &[u8]) -> Vec<u8> {
+    let start = big_endian
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(big_endian.len().saturating_sub(1));
+    let digits = &big_endian[start..];
+    let mut content = Vec::with_capacity(digits.len() + 1);
+    // A set high bit would read as negative: a zero byte keeps the integer positive.
+    if digits.first().is_none_or(|b| b & 0x80 != 0) {
+        content.push(0);
+    }
+    content.extend_from_slice(digits);
+    let mut out = vec![0x02];
+    out.extend(der_length(content.len()));
+    out.extend(content);
+    out
+}
+
+fn der_length(length: usize) -> Vec<u8> {
+    if length < 0x80 {
+        return vec![length as u8];
+    }
+    let bytes = length.to_be_bytes();
+    let start = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len() - 1);
+    let mut out = vec![0x80 | (bytes.len() - start) as u8];
+    out.extend_from_slice(&bytes[start..]);
+    out
+}
+
 /// The uncompressed point of a COSE EC2 key with alg ES256 (-7) on P-256 (crv 1).
 fn es256_point(key: &Cbor) -> Result<Vec<u8>, WebAuthnError> {
     let int = |n: i64| key.get(&Cbor::Int(n));
     let unsupported = || WebAuthnError::UnsupportedKey;
-    if int(1) != Some(&Cbor::Int(2)) || int(3) != Some(&Cbor::Int(-7)) {
+    if int(1) != Some(&Cbor::Int(2)) || int(3) != Some(&Cbor::Int(COSE_ES256)) {
         return Err(unsupported());
     }
     if int(-1) != Some(&Cbor::Int(1)) {
@@ -249,8 +322,9 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Whether `signature` (ASN.1 DER, as authenticators produce it) is the ES256 signature of
-/// `authenticator_data || SHA-256(client_data_json)` under `public_key` (uncompressed point).
+/// Whether `signature` is the signature of `authenticator_data || SHA-256(client_data_json)`
+/// under `public_key`: ES256 (ASN.1 DER, as authenticators produce it) for a P-256 point,
+/// RS256 (PKCS #1 v1.5) for an `RSAPublicKey`.
 pub fn verify_assertion(
     public_key: &[u8],
     authenticator_data: &[u8],
@@ -260,9 +334,16 @@ pub fn verify_assertion(
     let mut message = Vec::with_capacity(authenticator_data.len() + 32);
     message.extend_from_slice(authenticator_data);
     message.extend_from_slice(&sha256(client_data_json));
-    UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public_key)
-        .verify(&message, signature)
-        .is_ok()
+    let is_point = public_key.len() == 65 && public_key.first() == Some(&0x04);
+    if is_point {
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public_key)
+            .verify(&message, signature)
+            .is_ok()
+    } else {
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public_key)
+            .verify(&message, signature)
+            .is_ok()
+    }
 }
 
 #[cfg(test)]
@@ -333,12 +414,12 @@ mod tests {
         assert_eq!(credential.credential_id, [9, 8, 7]);
         assert_eq!(credential.public_key, point);
 
-        // The same key as RS256 (alg -257) is not supported.
-        let mut rsa = data.clone();
-        let at = rsa.len() - cose_key(&point).len() + 4;
-        rsa.splice(at..at + 1, [0x39, 0x01, 0x00]);
+        // An EC2 key labelled RS256 (alg -257) is refused.
+        let mut mislabelled = data.clone();
+        let at = mislabelled.len() - cose_key(&point).len() + 4;
+        mislabelled.splice(at..at + 1, [0x39, 0x01, 0x00]);
         assert_eq!(
-            parse_authenticator_data(&rsa),
+            parse_authenticator_data(&mislabelled),
             Err(WebAuthnError::UnsupportedKey)
         );
 
@@ -358,5 +439,91 @@ mod tests {
             b"{}",
             signature.as_ref()
         ));
+    }
+
+    /// The modulus and exponent of a DER `RSAPublicKey` (test helper, trusting its input).
+    fn rsa_components(der: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        fn read(der: &[u8]) -> (&[u8], &[u8]) {
+            let (length, header) = match der[1] {
+                l if l < 0x80 => (usize::from(l), 2),
+                l => {
+                    let n = usize::from(l & 0x7f);
+                    let length = der[2..2 + n]
+                        .iter()
+                        .fold(0usize, |acc, b| acc << 8 | usize::from(*b));
+                    (length, 2 + n)
+                }
+            };
+            (&der[header..header + length], &der[header + length..])
+        }
+        let (sequence, _) = read(der);
+        let (n, rest) = read(sequence);
+        let (e, _) = read(rest);
+        (n.to_vec(), e.to_vec())
+    }
+
+    fn cose_rsa_key(n: &[u8], e: &[u8]) -> Vec<u8> {
+        // {1: 3, 3: -257, -1: n, -2: e}
+        let mut out = vec![0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59];
+        out.extend_from_slice(&(n.len() as u16).to_be_bytes());
+        out.extend_from_slice(n);
+        out.push(0x21);
+        out.push(0x40 | e.len() as u8);
+        out.extend_from_slice(e);
+        out
+    }
+
+    #[test]
+    fn rs256_credentials_register_and_verify() {
+        use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+        use aws_lc_rs::signature::RSA_PKCS1_SHA256;
+        let key = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
+        let der = key.public_key().as_ref().to_vec();
+        let (n, e) = rsa_components(&der);
+        // Our encoder gives back exactly the DER aws-lc-rs wrote.
+        assert_eq!(rsa_public_key_der(&n, &e), der);
+        let unsigned_n = n.strip_prefix(&[0u8][..]).unwrap_or(&n);
+
+        let mut data = sha256(b"example.com").to_vec();
+        data.push(FLAG_UP | FLAG_UV | FLAG_AT);
+        data.extend_from_slice(&1u32.to_be_bytes());
+        data.extend_from_slice(&[0u8; 16]);
+        data.extend_from_slice(&2u16.to_be_bytes());
+        data.extend_from_slice(&[4, 2]);
+        data.extend_from_slice(&cose_rsa_key(unsigned_n, &e));
+        let credential = parse_authenticator_data(&data).unwrap().credential.unwrap();
+        assert_eq!(credential.public_key, der);
+
+        let client_data = br#"{"type":"webauthn.get"}"#;
+        let mut message = data[..37].to_vec();
+        message.extend_from_slice(&sha256(client_data));
+        let mut signature = vec![0u8; key.public_modulus_len()];
+        key.sign(
+            &RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            &message,
+            &mut signature,
+        )
+        .unwrap();
+        assert!(verify_assertion(
+            &credential.public_key,
+            &data[..37],
+            client_data,
+            &signature
+        ));
+        assert!(!verify_assertion(
+            &credential.public_key,
+            &data[..37],
+            b"{}",
+            &signature
+        ));
+
+        // A modulus under 2048 bits is refused at registration.
+        let mut short = data[..55 + 2].to_vec();
+        short.extend_from_slice(&cose_rsa_key(&unsigned_n[..128], &e));
+        assert_eq!(
+            parse_authenticator_data(&short),
+            Err(WebAuthnError::UnsupportedKey)
+        );
     }
 }

@@ -252,7 +252,10 @@ impl Domain {
                 "name": user.username,
                 "displayName": display_name,
             },
-            "pubKeyCredParams": [{ "type": "public-key", "alg": -7 }],
+            "pubKeyCredParams": [
+                { "type": "public-key", "alg": webauthn::COSE_ES256 },
+                { "type": "public-key", "alg": webauthn::COSE_RS256 },
+            ],
             "timeout": CEREMONY_SECS * 1000,
             "excludeCredentials": existing
                 .iter()

@@ -267,11 +267,14 @@ impl Domain {
         })
     }
 
-    /// ConfirmSignUp with the Session SignUp returned: confirms the user as
-    /// [`Domain::confirm_sign_up`] does, then returns the Session that signs them in with
-    /// InitiateAuth(USER_AUTH).
+    /// ConfirmSignUp through the API: confirms the user as [`Domain::confirm_sign_up`] does,
+    /// then, when the client allows USER_AUTH, returns the Session that signs them in with
+    /// InitiateAuth(USER_AUTH). With SignUp's Session, that Session must be valid and name the
+    /// user (it is checked before anything is confirmed, and spent); without one, the code
+    /// alone earns the Session, as Cognito does: Amplify JS never sends SignUp's Session to
+    /// ConfirmSignUp, and its `autoSignIn` signs in with the one ConfirmSignUp returns.
     #[allow(clippy::too_many_arguments)]
-    pub async fn confirm_sign_up_with_session(
+    pub async fn confirm_sign_up_for_auto_sign_in(
         &self,
         client_id: &str,
         secret_hash: Option<&str>,
@@ -279,10 +282,12 @@ impl Domain {
         code: &str,
         force_alias: bool,
         client_metadata: &ClientMetadata,
-        session: &str,
-    ) -> Result<String> {
+        session: Option<&str>,
+    ) -> Result<Option<String>> {
         // An invalid Session fails before anything is confirmed.
-        let opened = self.open_sign_up_session(client_id, session)?;
+        let opened = session
+            .map(|session| self.open_sign_up_session(client_id, session))
+            .transpose()?;
         self.confirm_sign_up(
             client_id,
             secret_hash,
@@ -296,8 +301,13 @@ impl Domain {
             .public_caller(client_id, username, secret_hash, client_metadata)
             .await?;
         let user = self.named_user(&public, username).await?;
-        self.auto_sign_in_session(&public.pool, &public.client, opened, &user)
-            .await
+        match opened {
+            Some(opened) => self
+                .auto_sign_in_session(&public.pool, &public.client, opened, &user)
+                .await
+                .map(Some),
+            None => self.sign_up_session(&public.pool, &public.client, &user.sub, true),
+        }
     }
 
     /// ConfirmSignUp: the code from sign-up confirms the user and verifies where it was sent.

@@ -61,34 +61,18 @@ pub async fn confirm_sign_up(
     let code = required(req.confirmation_code, "confirmationCode")?;
     let force_alias = req.force_alias_creation.unwrap_or(false);
     let metadata = req.client_metadata.unwrap_or_default();
-    let session = match req.session {
-        Some(session) => Some(
-            ctx.domain
-                .confirm_sign_up_with_session(
-                    &client_id,
-                    req.secret_hash.as_deref(),
-                    &username,
-                    &code,
-                    force_alias,
-                    &metadata,
-                    &session,
-                )
-                .await?,
-        ),
-        None => {
-            ctx.domain
-                .confirm_sign_up(
-                    &client_id,
-                    req.secret_hash.as_deref(),
-                    &username,
-                    &code,
-                    force_alias,
-                    &metadata,
-                )
-                .await?;
-            None
-        }
-    };
+    let session = ctx
+        .domain
+        .confirm_sign_up_for_auto_sign_in(
+            &client_id,
+            req.secret_hash.as_deref(),
+            &username,
+            &code,
+            force_alias,
+            &metadata,
+            req.session.as_deref(),
+        )
+        .await?;
     Ok(ConfirmSignUpResponse { session })
 }
 

@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::flows::{AppOptions, app, confirmed_user};
 use crate::support::{Backend, Options, TestServer};
 
-fn interop_dir() -> PathBuf {
+pub(crate) fn interop_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop")
 }
 

@@ -13,6 +13,7 @@ mod flows;
 mod hosted_support;
 mod interop;
 
+mod amplify;
 mod browser;
 mod clients;
 mod devices;

@@ -348,7 +348,10 @@ on_both_backends!(passkeys_register_on_any_node_and_sign_in, |server| {
     assert_eq!(options["user"]["id"], b64url(sub.as_bytes()).as_str());
     assert_eq!(
         options["pubKeyCredParams"],
-        json!([{ "type": "public-key", "alg": -7 }])
+        json!([
+            { "type": "public-key", "alg": -7 },
+            { "type": "public-key", "alg": -257 }
+        ])
     );
     assert_eq!(
         options["authenticatorSelection"]["userVerification"],

@@ -450,6 +450,55 @@ on_both_backends!(user_auth_offers_the_allowed_first_factors, |server| {
 });
 
 on_both_backends!(
+    confirm_sign_up_without_a_session_still_allows_the_automatic_sign_in,
+    |server| {
+        // Amplify sends SignUp's Session nowhere: ConfirmSignUp alone must give one.
+        let client = server.client();
+        let app = choice_app(&client).await;
+        client
+            .sign_up()
+            .client_id(&app.client_id)
+            .username("plain")
+            .password(PASSWORD)
+            .user_attributes(attr("email", "plain@example.com"))
+            .send()
+            .await
+            .unwrap();
+        let code = server
+            .mail
+            .mail_to("plain@example.com")
+            .await
+            .code(6)
+            .unwrap();
+        let confirmed = client
+            .confirm_sign_up()
+            .client_id(&app.client_id)
+            .username("plain")
+            .confirmation_code(&code)
+            .send()
+            .await
+            .unwrap();
+        let auto = confirmed.session().expect("a Session").to_owned();
+        let signed_in = user_auth(&client, &app, "plain")
+            .session(&auto)
+            .send()
+            .await
+            .unwrap();
+        assert!(signed_in.authentication_result().is_some());
+        assert_error(
+            error_of(
+                user_auth(&client, &app, "plain")
+                    .session(&auto)
+                    .send()
+                    .await,
+            ),
+            "NotAuthorizedException",
+            EXPIRED,
+        );
+    }
+);
+
+on_both_backends!(
     sign_up_and_confirm_sign_up_sign_in_with_their_session,
     |server| {
         let client = server.client();

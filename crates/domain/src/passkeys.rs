@@ -10,10 +10,11 @@
 //! step's sealed Session.
 //!
 //! # What is checked
-//! ES256 credentials only, attestation "none" (the statement is not verified), the client
-//! data's type, challenge and origin (the relying party id or a subdomain, over https; or
-//! `localhost`), the relying party id hash, user presence, user verification when the pool
-//! requires it, and the signature counter of authenticators that keep one.
+//! ES256 and RS256 credentials only, attestation "none" (the statement is not verified), the
+//! client data's type, challenge and origin (the relying party id or a subdomain, over https;
+//! or `localhost`), the relying party id hash, user presence, user verification when the pool
+//! requires it, and the signature counter of authenticators that keep one (saved only once
+//! the sign-in's Session is spent).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -33,7 +34,7 @@ pub struct Passkey {
     pub sub: String,
     /// base64url, as the credential's `id`.
     pub credential_id: String,
-    /// The uncompressed P-256 point.
+    /// ES256: the uncompressed P-256 point; RS256: the DER `RSAPublicKey`.
     #[serde(with = "b64")]
     pub public_key: Vec<u8>,
     pub sign_count: u32,
@@ -94,7 +95,7 @@ fn key_error(error: WebAuthnError) -> Error {
     match error {
         WebAuthnError::UnsupportedKey => Error::new(
             ErrorKind::WebAuthnCredentialNotSupported,
-            "Only ES256 passkeys are supported.",
+            "Only ES256 and RS256 passkeys are supported.",
         ),
         WebAuthnError::Cbor | WebAuthnError::AuthenticatorData | WebAuthnError::Attestation => {
             malformed("attestation object")
@@ -403,14 +404,7 @@ impl Domain {
         pool: &UserPool,
         user: &User,
     ) -> Result<(Value, AssertionState)> {
-        let rp_id = self.relying_party_id(pool).await?;
-        let mut challenge = [0u8; 32];
-        self.random().fill(&mut challenge);
-        let state = AssertionState {
-            challenge: b64::encode_url(&challenge),
-            rp_id: rp_id.clone(),
-            user_verification: user_verification(pool),
-        };
+        let (mut options, state) = self.decoy_assertion_options(pool).await?;
         let allow: Vec<Value> = self
             .user_passkeys(pool, user)
             .await?
@@ -423,24 +417,44 @@ impl Domain {
                 descriptor
             })
             .collect();
+        options["allowCredentials"] = json!(allow);
+        Ok((options, state))
+    }
+
+    /// Request options with a fresh challenge and no credentials yet: the start of the real
+    /// options, and all of a decoy's (`auth::choice`).
+    pub(crate) async fn decoy_assertion_options(
+        &self,
+        pool: &UserPool,
+    ) -> Result<(Value, AssertionState)> {
+        let rp_id = self.relying_party_id(pool).await?;
+        let mut challenge = [0u8; 32];
+        self.random().fill(&mut challenge);
+        let state = AssertionState {
+            challenge: b64::encode_url(&challenge),
+            rp_id: rp_id.clone(),
+            user_verification: user_verification(pool),
+        };
         let options = json!({
             "challenge": state.challenge,
             "rpId": rp_id,
-            "allowCredentials": allow,
+            "allowCredentials": [],
             "userVerification": state.user_verification,
             "timeout": CEREMONY_SECS * 1000,
         });
         Ok((options, state))
     }
 
-    /// Checks a WEB_AUTHN answer (AuthenticationResponseJSON) and records the passkey's use.
+    /// Checks a WEB_AUTHN answer (AuthenticationResponseJSON); returns the passkey with its
+    /// new counter, which [`Domain::record_passkey_use`] saves once the step is spent (a
+    /// replayed, spent Session must not move the counter).
     pub(crate) async fn check_assertion(
         &self,
         pool: &UserPool,
         user: &User,
         state: &AssertionState,
         credential: &str,
-    ) -> Result<()> {
+    ) -> Result<Passkey> {
         let credential: Value =
             serde_json::from_str(credential).map_err(|_| malformed("CREDENTIAL"))?;
         let id = text(&credential, &["id"]).ok_or_else(|| malformed("id"))?;
@@ -480,7 +494,12 @@ impl Domain {
         }
         passkey.sign_count = parsed.sign_count;
         passkey.last_used = Some(self.now());
-        match self.store.update_passkey(&passkey).await {
+        Ok(passkey)
+    }
+
+    /// Saves the counter and last use of a passkey that signed a sign-in in.
+    pub(crate) async fn record_passkey_use(&self, passkey: &Passkey) -> Result<()> {
+        match self.store.update_passkey(passkey).await {
             Ok(()) => Ok(()),
             Err(crate::ports::StoreError::Conflict(crate::ports::Conflict::Missing)) => {
                 Err(Error::not_authorized("Incorrect username or password."))

@@ -456,14 +456,17 @@ impl Domain {
     }
 
     /// Renews tokens from a refresh token; with rotation, the refresh token is replaced and the
-    /// old one keeps working only for the grace period.
+    /// old one keeps working only for the grace period. With `device_key` (REFRESH_TOKEN_AUTH's
+    /// DEVICE_KEY), a refresh token issued on another device is refused before anything changes.
     pub(crate) async fn refresh_session(
         &self,
         pool: &UserPool,
         client: &AppClient,
         token: &str,
+        device_key: Option<&str>,
+        before_rotating: impl FnOnce(&User) -> Result<()>,
     ) -> Result<(User, IssuedTokens)> {
-        self.refresh_session_scoped(pool, client, token)
+        self.refresh_session_scoped(pool, client, token, device_key, before_rotating)
             .await
             .map(|(user, tokens, _)| (user, tokens))
     }
@@ -475,8 +478,16 @@ impl Domain {
         pool: &UserPool,
         client: &AppClient,
         token: &str,
+        device_key: Option<&str>,
+        before_rotating: impl FnOnce(&User) -> Result<()>,
     ) -> Result<(User, IssuedTokens, Vec<String>)> {
         let (mut session, is_current) = self.session_for_refresh_token(client, token).await?;
+        // A refresh token issued on a device renews only that device's session.
+        if let (Some(given), Some(bound)) = (device_key, session.device_key.as_deref())
+            && given != bound
+        {
+            return Err(Error::not_authorized("Invalid Refresh Token"));
+        }
         let user = self
             .store
             .get_user_by_sub(&pool.id, &session.sub)
@@ -486,6 +497,9 @@ impl Domain {
         if !user.enabled {
             return Err(Error::not_authorized("User is disabled."));
         }
+        // What the caller still has to check about the user (a SECRET_HASH over the
+        // username) goes before anything is rotated or revoked.
+        before_rotating(&user)?;
         let rotation = client
             .settings
             .refresh_token_rotation

@@ -8,6 +8,11 @@
 //!
 //! WEB_AUTHN is offered to users with a passkey (see `passkeys`); a passkey sign-in is
 //! complete without MFA.
+//!
+//! A client that hides whether users exist (PreventUserExistenceErrors) offers every name
+//! the same factors, those the pool allows; a factor the name cannot use (no such user, no
+//! verified address, no passkey) answers with a decoy challenge of the same shape, whose
+//! every answer fails as a wrong one does.
 
 use std::collections::BTreeMap;
 
@@ -15,13 +20,14 @@ use serde::{Deserialize, Serialize};
 
 use super::mfa::{SignInState, TokenSource};
 use super::{AuthOutcome, Caller, Opened, expired_session, missing};
-use crate::Domain;
 use crate::client::AppClient;
-use crate::enums::{ExplicitAuthFlow, MfaFactor, UserStatus};
+use crate::enums::{DeliveryMedium, ExplicitAuthFlow, MfaFactor, UserStatus};
 use crate::error::{Error, ErrorKind, Result};
+use crate::messages::mask_destination;
 use crate::passkeys::AssertionState;
 use crate::pool::UserPool;
 use crate::user::User;
+use crate::{Domain, b64};
 
 /// The Session SignUp returns; ConfirmSignUp turns it into an [`AUTO_SIGN_IN`] one.
 const SIGN_UP: &str = "sign-up";
@@ -85,13 +91,38 @@ fn available_challenges(pool: &UserPool, user: &User, has_passkey: bool) -> Vec<
     available.into_iter().map(str::to_owned).collect()
 }
 
-/// The password factors, when the pool allows them.
-fn password_challenges(pool: &UserPool) -> Vec<String> {
+/// Every first factor the pool allows, in the order [`available_challenges`] lists them:
+/// what a client that hides whether users exist offers every name.
+fn pool_challenges(pool: &UserPool) -> Vec<String> {
     let allowed = &pool.settings.sign_in_policy.allowed_first_auth_factors;
-    if allowed.iter().any(|a| a == "PASSWORD") {
-        vec!["PASSWORD".to_owned(), "PASSWORD_SRP".to_owned()]
-    } else {
-        Vec::new()
+    let allows = |factor: &str| allowed.iter().any(|a| a == factor);
+    let mut available = Vec::new();
+    if allows("PASSWORD") {
+        available.extend(["PASSWORD", "PASSWORD_SRP"]);
+    }
+    if allows("WEB_AUTHN") && crate::passkeys::passkeys_enabled(pool) {
+        available.push("WEB_AUTHN");
+    }
+    if allows("EMAIL_OTP") {
+        available.push("EMAIL_OTP");
+    }
+    if allows("SMS_OTP") {
+        available.push("SMS_OTP");
+    }
+    available.into_iter().map(str::to_owned).collect()
+}
+
+/// What a decoy challenge's Session carries: nobody.
+fn decoy_state() -> SignInState {
+    SignInState {
+        sub: String::new(),
+        device_key: None,
+        source: TokenSource::Authentication,
+        challenge_id: None,
+        code_hash: None,
+        choices: Vec::new(),
+        secret: None,
+        passwordless: true,
     }
 }
 
@@ -136,13 +167,13 @@ impl Domain {
             return Err(Error::not_authorized("User is disabled."));
         }
         let available = match &user {
+            // The same list for every name, so that it tells nothing.
+            _ if caller.client.prevents_user_existence_errors() => pool_challenges(&caller.pool),
             Some(user) => {
                 let has_passkey = self.has_passkey(&caller.pool, user).await?;
                 available_challenges(&caller.pool, user, has_passkey)
             }
-            // A name that matches no user, when the client hides existence: the password
-            // factors, which fail for it as a wrong password does.
-            None => password_challenges(&caller.pool),
+            None => Vec::new(),
         };
         if let Some(preferred) = params
             .get("PREFERRED_CHALLENGE")
@@ -249,8 +280,25 @@ impl Domain {
                 )));
             }
         };
-        // Only the password factors are offered for a name that matches no user.
-        let user = user.ok_or_else(expired_session)?;
+        let usable = match &user {
+            Some(user) => {
+                let has_passkey =
+                    challenge == "WEB_AUTHN" && self.has_passkey(&caller.pool, user).await?;
+                available_challenges(&caller.pool, user, has_passkey)
+                    .iter()
+                    .any(|c| c == challenge)
+            }
+            None => false,
+        };
+        let user = match user {
+            Some(user) if usable => user,
+            _ if caller.client.prevents_user_existence_errors() => {
+                return self
+                    .decoy_challenge(caller, username, user.as_ref(), challenge)
+                    .await;
+            }
+            _ => return Err(expired_session()),
+        };
         match user.status {
             UserStatus::Unconfirmed => {
                 return Err(Error::new(
@@ -280,6 +328,73 @@ impl Domain {
         };
         state.passwordless = true;
         self.mfa_challenge(caller, &user, state, factor).await
+    }
+
+    /// A challenge for a factor the name cannot use, shaped as the real one (a masked
+    /// destination, or request options with a credential), so that it tells nothing. Its
+    /// Session names nobody: every answer fails as a wrong code or a wrong passkey does.
+    async fn decoy_challenge(
+        &self,
+        caller: &Caller,
+        username: &str,
+        user: Option<&User>,
+        challenge: &str,
+    ) -> Result<AuthOutcome> {
+        let pool = &caller.pool;
+        let shown_name = user.map_or(username, |u| u.username.as_str());
+        let seed = self.keys.hash(
+            "decoy-first-factor",
+            format!("{}:{}", pool.id, username.to_lowercase()).as_bytes(),
+        );
+        let mut parameters = BTreeMap::new();
+        parameters.insert("USERNAME".to_owned(), shown_name.to_owned());
+        let (name, session) = match challenge {
+            "EMAIL_OTP" | "SMS_OTP" => {
+                let (factor, medium) = if challenge == "EMAIL_OTP" {
+                    (MfaFactor::Email, DeliveryMedium::Email)
+                } else {
+                    (MfaFactor::Sms, DeliveryMedium::Sms)
+                };
+                parameters.insert(
+                    "CODE_DELIVERY_DELIVERY_MEDIUM".to_owned(),
+                    medium.as_str().to_owned(),
+                );
+                parameters.insert(
+                    "CODE_DELIVERY_DESTINATION".to_owned(),
+                    decoy_destination(medium, username, &seed),
+                );
+                let session = self.step_session(
+                    caller,
+                    super::mfa::challenge_purpose(factor, true),
+                    &decoy_state(),
+                )?;
+                (super::mfa::challenge_name(factor, true), session)
+            }
+            "WEB_AUTHN" => {
+                let (mut options, assertion) = self.decoy_assertion_options(pool).await?;
+                options["allowCredentials"] = serde_json::json!([
+                    { "type": "public-key", "id": b64::encode_url(&seed[..16]) }
+                ]);
+                parameters.insert("CREDENTIAL_REQUEST_OPTIONS".to_owned(), options.to_string());
+                let session = self.session_string(
+                    WEB_AUTHN,
+                    &pool.id,
+                    &caller.client.client_id,
+                    self.session_lifetime(&caller.client),
+                    PasskeyStep {
+                        sign_in: decoy_state(),
+                        assertion,
+                    },
+                )?;
+                ("WEB_AUTHN", session)
+            }
+            _ => return Err(expired_session()),
+        };
+        Ok(AuthOutcome::Challenge {
+            name: name.to_owned(),
+            session: Some(session),
+            parameters,
+        })
     }
 
     async fn has_passkey(&self, pool: &UserPool, user: &User) -> Result<bool> {
@@ -337,15 +452,26 @@ impl Domain {
         let credential = responses
             .get("CREDENTIAL")
             .ok_or_else(|| missing("CREDENTIAL"))?;
+        if opened.state.sign_in.sub.is_empty() {
+            // A decoy (see `decoy_challenge`): no passkey can answer it.
+            self.check_secret_hash(
+                &caller.client,
+                &[username],
+                responses.get("SECRET_HASH").map(String::as_str),
+            )?;
+            return Err(Error::not_authorized("Incorrect username or password."));
+        }
         let user = self.signing_in_user(caller, &opened.state.sign_in).await?;
         self.check_secret_hash(
             &caller.client,
             &[username, &user.username],
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
-        self.check_assertion(&caller.pool, &user, &opened.state.assertion, credential)
+        let passkey = self
+            .check_assertion(&caller.pool, &user, &opened.state.assertion, credential)
             .await?;
         self.spend_step(&opened).await?;
+        self.record_passkey_use(&passkey).await?;
         self.finish_sign_in(caller, &user, opened.state.sign_in)
             .await
     }
@@ -448,5 +574,31 @@ impl Domain {
             mfa_methods: user.mfa_methods.clone(),
             configured,
         })
+    }
+}
+
+/// A masked destination for a decoy code: the name itself when it is an address of the
+/// medium's kind, else one made up from the name's keyed hash (stable, so that asking twice
+/// gives the same answer, as it would for a real user).
+fn decoy_destination(medium: DeliveryMedium, username: &str, seed: &[u8]) -> String {
+    let letter = |byte: u8| char::from(b'a' + byte % 26);
+    match medium {
+        DeliveryMedium::Email if username.contains('@') => mask_destination(medium, username),
+        DeliveryMedium::Email => {
+            let made_up = format!(
+                "{}@{}.com",
+                letter(seed.first().copied().unwrap_or_default()),
+                letter(seed.get(1).copied().unwrap_or_default())
+            );
+            mask_destination(medium, &made_up)
+        }
+        DeliveryMedium::Sms if username.starts_with('+') => mask_destination(medium, username),
+        DeliveryMedium::Sms => {
+            let digits: String = seed[2..6]
+                .iter()
+                .map(|b| char::from(b'0' + b % 10))
+                .collect();
+            mask_destination(medium, &format!("+1555000{digits}"))
+        }
     }
 }

@@ -107,7 +107,7 @@ impl SignInState {
 
 /// A code challenge's Session purpose. EMAIL_OTP is one challenge whether it is MFA or a
 /// passwordless first factor (its answer ends the sign-in either way); SMS has two names.
-fn challenge_purpose(factor: MfaFactor, passwordless: bool) -> &'static str {
+pub(super) fn challenge_purpose(factor: MfaFactor, passwordless: bool) -> &'static str {
     match (factor, passwordless) {
         (MfaFactor::Sms, false) => "mfa:SMS_MFA",
         (MfaFactor::Sms, true) => "otp:SMS_OTP",
@@ -116,7 +116,7 @@ fn challenge_purpose(factor: MfaFactor, passwordless: bool) -> &'static str {
     }
 }
 
-fn challenge_name(factor: MfaFactor, passwordless: bool) -> &'static str {
+pub(super) fn challenge_name(factor: MfaFactor, passwordless: bool) -> &'static str {
     match (factor, passwordless) {
         (MfaFactor::Sms, true) => "SMS_OTP",
         (factor, _) => factor.as_str(),
@@ -305,6 +305,16 @@ impl Domain {
         let username = responses
             .get("USERNAME")
             .ok_or_else(|| missing("USERNAME"))?;
+        if opened.state.sub.is_empty() {
+            // A decoy code challenge for a name that cannot use it (see `choice`): every
+            // code is a wrong one.
+            self.check_secret_hash(
+                &caller.client,
+                &[username],
+                responses.get("SECRET_HASH").map(String::as_str),
+            )?;
+            return Err(code_mismatch());
+        }
         let user = self.signing_in_user(caller, &opened.state).await?;
         self.check_secret_hash(
             &caller.client,
@@ -314,7 +324,12 @@ impl Domain {
         Ok((opened, user))
     }
 
-    fn step_session(&self, caller: &Caller, purpose: &str, state: &SignInState) -> Result<String> {
+    pub(super) fn step_session(
+        &self,
+        caller: &Caller,
+        purpose: &str,
+        state: &SignInState,
+    ) -> Result<String> {
         self.session_string(
             purpose,
             &caller.pool.id,
@@ -536,7 +551,6 @@ impl Domain {
 
     /// The code of an MFA challenge (SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA) checked and
     /// spent, without issuing anything: the user signing in. For the hosted pages.
-    // For the hosted pages (`hosted_ui::mfa`), which are being wired in.
     pub(crate) async fn verify_mfa_answer(
         &self,
         caller: &Caller,
@@ -613,7 +627,6 @@ impl Domain {
 
     /// RespondToAuthChallenge for SELECT_MFA_TYPE (and the hosted pages' choice): ANSWER
     /// names one of MFAS_CAN_CHOOSE; the chosen challenge follows.
-    // For the hosted pages (`hosted_ui::mfa`), which are being wired in.
     pub(crate) async fn choose_mfa(
         &self,
         caller: &Caller,
@@ -750,7 +763,6 @@ impl Domain {
 
     /// MFA_SETUP answered with VerifySoftwareToken's Session, without issuing anything: the
     /// user signing in. For the hosted pages.
-    // For the hosted pages (`hosted_ui::mfa`), which are being wired in.
     pub(crate) async fn complete_mfa_setup(
         &self,
         caller: &Caller,

@@ -531,27 +531,13 @@ impl Domain {
         let token = params
             .get("REFRESH_TOKEN")
             .ok_or_else(|| missing("REFRESH_TOKEN"))?;
-        if let Some(device_key) = params.get("DEVICE_KEY") {
-            // A refresh token issued on a device renews only that device's session.
-            let (session, _) = self
-                .session_for_refresh_token(&caller.client, token)
-                .await?;
-            if session
-                .device_key
-                .as_deref()
-                .is_some_and(|key| key != device_key)
-            {
-                return Err(Error::not_authorized("Invalid Refresh Token"));
-            }
-        }
-        let (user, tokens) = self
-            .refresh_session(&caller.pool, &caller.client, token)
+        let device_key = params.get("DEVICE_KEY").map(String::as_str);
+        let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+        let (_, tokens) = self
+            .refresh_session(&caller.pool, &caller.client, token, device_key, |user| {
+                self.check_secret_hash(&caller.client, &[&user.username, &user.sub], secret_hash)
+            })
             .await?;
-        self.check_secret_hash(
-            &caller.client,
-            &[&user.username, &user.sub],
-            params.get("SECRET_HASH").map(String::as_str),
-        )?;
         Ok(AuthOutcome::Authenticated(tokens))
     }
 
@@ -576,7 +562,13 @@ impl Domain {
             ));
         }
         let (_, tokens) = self
-            .refresh_session(&caller.pool, &caller.client, refresh_token)
+            .refresh_session(
+                &caller.pool,
+                &caller.client,
+                refresh_token,
+                None,
+                |_| Ok(()),
+            )
             .await?;
         Ok(tokens)
     }

@@ -21,7 +21,10 @@ impl Domain {
             .as_deref()
             .ok_or_else(|| OAuthError::invalid_request("refresh_token is required."))?;
         let pool = self.user_pool(&site.pool_id).await?;
-        let (scopes, tokens) = match self.refresh_session_scoped(&pool, &client, token).await {
+        let (scopes, tokens) = match self
+            .refresh_session_scoped(&pool, &client, token, None, |_| Ok(()))
+            .await
+        {
             Ok((_, tokens, scopes)) => (scopes, tokens),
             // Unknown, expired, revoked, reused after rotation, or the user disabled.
             Err(e)

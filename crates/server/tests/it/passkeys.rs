@@ -580,6 +580,9 @@ on_both_backends!(passkeys_register_on_any_node_and_sign_in, |server| {
         "NotAuthorizedException",
         "Invalid session for the user, session is expired.",
     );
+    // The spent Session's answer was refused, so the stored counter did not take its value:
+    // the authenticator's next assertion is one past the counter of the sign-in above.
+    authenticator.sign_count -= 1;
 
     // PREFERRED_CHALLENGE goes straight to WEB_AUTHN; a counter that does not move is a clone.
     let direct = user_auth()
@@ -671,3 +674,63 @@ on_both_backends!(passkeys_need_web_authn_among_the_first_factors, |server| {
         "Passkeys are not enabled for this user pool.",
     );
 });
+
+on_both_backends!(
+    a_client_that_hides_users_answers_web_authn_with_a_decoy,
+    |server| {
+        let client = server.client();
+        let app = passkey_app(&client, true).await;
+        let hiding = client
+            .create_user_pool_client()
+            .user_pool_id(&app.pool)
+            .client_name("hiding")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)
+            .prevent_user_existence_errors(
+                aws_sdk_cognitoidentityprovider::types::PreventUserExistenceErrorTypes::Enabled,
+            )
+            .send()
+            .await
+            .unwrap()
+            .user_pool_client
+            .unwrap()
+            .client_id
+            .unwrap();
+        // A real user without a passkey and a name that matches nobody get the same offer and
+        // the same shape of WEB_AUTHN challenge; no assertion answers it.
+        mfa_user(&client, &app, "keyless", false).await;
+        for username in ["keyless", "nobody"] {
+            let started = client
+                .initiate_auth()
+                .client_id(&hiding)
+                .auth_flow(AuthFlowType::UserAuth)
+                .auth_parameters("USERNAME", username)
+                .auth_parameters("PREFERRED_CHALLENGE", "WEB_AUTHN")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                started.challenge_name(),
+                Some(&aws_sdk_cognitoidentityprovider::types::ChallengeNameType::WebAuthn)
+            );
+            let parameters = started.challenge_parameters().unwrap();
+            let options: Value =
+                serde_json::from_str(&parameters["CREDENTIAL_REQUEST_OPTIONS"]).unwrap();
+            assert_eq!(options["rpId"], RP_ID);
+            assert_eq!(options["allowCredentials"].as_array().unwrap().len(), 1);
+            let answered = client
+                .respond_to_auth_challenge()
+                .client_id(&hiding)
+                .challenge_name(aws_sdk_cognitoidentityprovider::types::ChallengeNameType::WebAuthn)
+                .session(started.session().unwrap())
+                .challenge_responses("USERNAME", username)
+                .challenge_responses("CREDENTIAL", r#"{"id":"AAAA","response":{}}"#)
+                .send()
+                .await;
+            assert_error(
+                error_of(answered),
+                "NotAuthorizedException",
+                "Incorrect username or password.",
+            );
+        }
+    }
+);

@@ -685,4 +685,44 @@ on_both_backends!(refresh_tokens_renew_and_rotate, |server| {
         ("NotAuthorizedException", "Refresh Token has been revoked"),
         "reuse after the grace period ends the whole session"
     );
+
+    // A wrong SECRET_HASH is refused before the token is rotated: the same token still
+    // works afterwards, even once a rotation's grace period would have ended.
+    let guarded = flows::app(
+        &client,
+        AppOptions {
+            rotation: true,
+            secret: true,
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    confirmed_user(&client, &guarded, "gus", "Passw0rd!", "gus@example.com").await;
+    let start = flows::tokens(&client, &guarded, "gus", "Passw0rd!").await;
+    let token = start.refresh_token().unwrap().to_owned();
+    let refresh = |hash: String| {
+        client
+            .initiate_auth()
+            .client_id(&guarded.client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", &token)
+            .auth_parameters("SECRET_HASH", hash)
+            .send()
+    };
+    let (code, message) = error_of(refresh("d3JvbmcgaGFzaA==".to_owned()).await);
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "NotAuthorizedException",
+            format!(
+                "Unable to verify secret hash for client {}",
+                guarded.client_id
+            )
+            .as_str()
+        )
+    );
+    server.clock.advance_secs(11);
+    refresh(guarded.secret_hash("gus").unwrap())
+        .await
+        .expect("the refused attempt rotated nothing");
 });

@@ -427,10 +427,13 @@ on_both_backends!(user_auth_offers_the_allowed_first_factors, |server| {
         secret: None,
     };
     let unknown = user_auth(&client, &hiding, "nobody").send().await.unwrap();
-    assert_eq!(
-        unknown.available_challenges(),
-        [ChallengeNameType::Password, ChallengeNameType::PasswordSrp]
-    );
+    let everything = [
+        ChallengeNameType::Password,
+        ChallengeNameType::PasswordSrp,
+        ChallengeNameType::EmailOtp,
+        ChallengeNameType::SmsOtp,
+    ];
+    assert_eq!(unknown.available_challenges(), everything);
     assert_error(
         error_of(
             select(
@@ -446,6 +449,80 @@ on_both_backends!(user_auth_offers_the_allowed_first_factors, |server| {
         ),
         "NotAuthorizedException",
         "Incorrect username or password.",
+    );
+    // A real user with no phone number is offered the very same list, so it tells nothing.
+    mfa_user(&client, &hiding, "nophone", false).await;
+    let known = user_auth(&client, &hiding, "nophone").send().await.unwrap();
+    assert_eq!(known.available_challenges(), everything);
+    // A code factor the name cannot use answers with a decoy shaped as the real challenge,
+    // whose every code is wrong.
+    let respond = |session: &str, username: &str, challenge: ChallengeNameType, parameter: &str| {
+        client
+            .respond_to_auth_challenge()
+            .client_id(&hiding.client_id)
+            .challenge_name(challenge)
+            .session(session)
+            .challenge_responses("USERNAME", username)
+            .challenge_responses(parameter, "12345678")
+            .send()
+    };
+    // (A SELECT_CHALLENGE Session is used once: the unknown name's went to PASSWORD.)
+    let unknown = user_auth(&client, &hiding, "nobody").send().await.unwrap();
+    for (username, session) in [
+        ("nobody", unknown.session().unwrap().to_owned()),
+        ("nophone", known.session().unwrap().to_owned()),
+    ] {
+        let sms = select(&client, &hiding, &session, username, "SMS_OTP")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sms.challenge_name(), Some(&ChallengeNameType::SmsOtp));
+        let parameters = sms.challenge_parameters().unwrap();
+        assert_eq!(parameters["CODE_DELIVERY_DELIVERY_MEDIUM"], "SMS");
+        assert!(parameters["CODE_DELIVERY_DESTINATION"].starts_with("+*"));
+        assert_eq!(parameters["USERNAME"], username);
+        assert_error(
+            error_of(
+                respond(
+                    sms.session().unwrap(),
+                    username,
+                    ChallengeNameType::SmsOtp,
+                    "SMS_OTP_CODE",
+                )
+                .await,
+            ),
+            "CodeMismatchException",
+            "Invalid code received for user",
+        );
+    }
+    // PREFERRED_CHALLENGE goes straight to a decoy too; asked twice, it names the same
+    // destination, as a real user's would.
+    let preferred = || {
+        user_auth(&client, &hiding, "nobody")
+            .auth_parameters("PREFERRED_CHALLENGE", "EMAIL_OTP")
+            .send()
+    };
+    let first = preferred().await.unwrap();
+    let second = preferred().await.unwrap();
+    assert_eq!(first.challenge_name(), Some(&ChallengeNameType::EmailOtp));
+    let destination = &first.challenge_parameters().unwrap()["CODE_DELIVERY_DESTINATION"];
+    assert!(destination.contains("***@"), "{destination}");
+    assert_eq!(
+        destination,
+        &second.challenge_parameters().unwrap()["CODE_DELIVERY_DESTINATION"]
+    );
+    assert_error(
+        error_of(
+            respond(
+                first.session().unwrap(),
+                "nobody",
+                ChallengeNameType::EmailOtp,
+                "EMAIL_OTP_CODE",
+            )
+            .await,
+        ),
+        "CodeMismatchException",
+        "Invalid code received for user",
     );
 });
 

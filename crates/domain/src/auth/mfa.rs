@@ -32,8 +32,19 @@ use crate::{Domain, b64, ids};
 
 /// Wrong answers a challenge survives; the next answer finds the session dead.
 const MAX_MFA_ATTEMPTS: i32 = 5;
-/// The codes-table purpose of the one challenge in flight per user.
+/// The codes-table purposes of a user's challenges in flight: one MFA challenge and one
+/// passwordless sign-in code. Apart, so that anyone starting a passwordless sign-in for a
+/// name (which needs no password) cannot void the user's own MFA challenge.
 const MFA_CODE_PURPOSE: &str = "mfa";
+const OTP_CODE_PURPOSE: &str = "otp";
+
+fn code_row_purpose(state: &SignInState) -> &'static str {
+    if state.passwordless {
+        OTP_CODE_PURPOSE
+    } else {
+        MFA_CODE_PURPOSE
+    }
+}
 
 pub(crate) const DEFAULT_SMS_AUTHENTICATION_MESSAGE: &str = "Your authentication code is {####}. ";
 const DEFAULT_EMAIL_AUTHENTICATION_MESSAGE: &str = "Your authentication code is {####}.";
@@ -361,7 +372,7 @@ impl Domain {
             .put_code(&StoredCode {
                 pool_id: caller.pool.id.clone(),
                 sub: user.sub.clone(),
-                purpose: MFA_CODE_PURPOSE.to_owned(),
+                purpose: code_row_purpose(&state).to_owned(),
                 hash: self.challenge_hash(&challenge_id, ""),
                 expires_at_ms: expires.millis(),
                 attempts: 0,
@@ -503,7 +514,7 @@ impl Domain {
         let binding = self.challenge_hash(challenge_id, "");
         let stored = self
             .store
-            .get_code(&caller.pool.id, &user.sub, MFA_CODE_PURPOSE)
+            .get_code(&caller.pool.id, &user.sub, code_row_purpose(state))
             .await
             .map_err(Error::from)?
             .filter(|row| same(&row.hash, &binding))
@@ -515,7 +526,7 @@ impl Domain {
             true => {}
             false => {
                 self.store
-                    .bump_code_attempts(&caller.pool.id, &user.sub, MFA_CODE_PURPOSE)
+                    .bump_code_attempts(&caller.pool.id, &user.sub, code_row_purpose(state))
                     .await
                     .map_err(Error::from)?;
                 return Err(code_mismatch());
@@ -523,7 +534,12 @@ impl Domain {
         }
         if self
             .store
-            .take_code(&caller.pool.id, &user.sub, MFA_CODE_PURPOSE, &binding)
+            .take_code(
+                &caller.pool.id,
+                &user.sub,
+                code_row_purpose(state),
+                &binding,
+            )
             .await
             .map_err(Error::from)?
         {

@@ -704,3 +704,54 @@ on_both_backends!(
         assert!(signed_in.authentication_result().is_some());
     }
 );
+
+on_both_backends!(
+    a_passwordless_start_cannot_void_an_mfa_challenge,
+    |server| {
+        use aws_sdk_cognitoidentityprovider::types::{SmsMfaConfigType, UserPoolMfaType};
+        let client = server.client();
+        let app = choice_app(&client).await;
+        client
+            .set_user_pool_mfa_config()
+            .user_pool_id(&app.pool)
+            .mfa_configuration(UserPoolMfaType::On)
+            .sms_mfa_configuration(
+                SmsMfaConfigType::builder()
+                    .sms_authentication_message("Your sign-in code is {####}")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        mfa_user(&client, &app, "victim", true).await;
+        // The user signs in with the password; SMS_MFA follows.
+        let mfa = user_auth(&client, &app, "victim")
+            .auth_parameters("PREFERRED_CHALLENGE", "PASSWORD")
+            .auth_parameters("PASSWORD", PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(mfa.challenge_name(), Some(&ChallengeNameType::SmsMfa));
+        let text = server.sms.messages_to(PHONE).last().unwrap().body.clone();
+        let code: String = text.chars().filter(char::is_ascii_digit).collect();
+        // Meanwhile anyone can start a passwordless sign-in for the name (no password needed).
+        let other = user_auth(&client, &app, "victim")
+            .auth_parameters("PREFERRED_CHALLENGE", "EMAIL_OTP")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.challenge_name(), Some(&ChallengeNameType::EmailOtp));
+        // The user's own challenge still stands.
+        let done = client
+            .respond_to_auth_challenge()
+            .client_id(&app.client_id)
+            .challenge_name(ChallengeNameType::SmsMfa)
+            .session(mfa.session().unwrap())
+            .challenge_responses("USERNAME", "victim")
+            .challenge_responses("SMS_MFA_CODE", code)
+            .send()
+            .await
+            .unwrap();
+        assert!(done.authentication_result().is_some());
+    }
+);

@@ -93,10 +93,8 @@ impl Chrome {
         panic!("chromedriver did not start: {last_error:?}");
     }
 
-    pub async fn stop(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+    pub async fn stop(self) {
+        let _ = self.client.clone().close().await;
     }
 
     pub async fn goto(&self, url: &str) {
@@ -182,6 +180,14 @@ impl Chrome {
     pub async fn screenshot(&self, path: &Path) {
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(path, png).unwrap();
+    }
+}
+
+/// A test that fails before `stop` still ends its driver (and so its browser).
+impl Drop for Chrome {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }
 

@@ -49,6 +49,13 @@ pub struct Passkey {
 
 /// Cognito's largest ListWebAuthnCredentials page, and how many passkeys a user may have.
 pub const MAX_PASSKEYS: u32 = 20;
+
+fn too_many_passkeys() -> Error {
+    Error::new(
+        ErrorKind::LimitExceeded,
+        "The user has the most passkeys allowed.",
+    )
+}
 /// How long a ceremony may take (the options' `timeout`).
 const CEREMONY_SECS: i64 = 300;
 const REGISTRATION: &str = "webauthn-registration";
@@ -224,10 +231,7 @@ impl Domain {
         let rp_id = self.relying_party_id(pool).await?;
         let existing = self.user_passkeys(pool, user).await?;
         if existing.len() >= MAX_PASSKEYS as usize {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded,
-                "The user has the most passkeys allowed.",
-            ));
+            return Err(too_many_passkeys());
         }
         let verification = user_verification(pool);
         let challenge = self.seal_step(
@@ -310,6 +314,10 @@ impl Domain {
             .ok_or_else(|| malformed("attestation object"))?;
         if b64::encode_url(&attested.credential_id) != id {
             return Err(malformed("id"));
+        }
+        // Again at the end: registrations started side by side must not pass the limit.
+        if self.user_passkeys(pool, user).await?.len() >= MAX_PASSKEYS as usize {
+            return Err(too_many_passkeys());
         }
         self.spend_step(&opened)
             .await

@@ -734,3 +734,55 @@ on_both_backends!(
         }
     }
 );
+
+on_both_backends!(
+    registrations_started_side_by_side_stop_at_the_limit,
+    |server| {
+        let client = server.client();
+        let app = passkey_app(&client, true).await;
+        mfa_user(&client, &app, "collector", false).await;
+        let token = password_token(&client, &app, "collector").await;
+        let start = || async {
+            to_json(
+                client
+                    .start_web_authn_registration()
+                    .access_token(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .credential_creation_options(),
+            )
+        };
+        let complete = |options: Value| {
+            let credential = Authenticator::new().register(&options, &Mischief::default());
+            client
+                .complete_web_authn_registration()
+                .access_token(&token)
+                .credential(to_document(&credential))
+                .send()
+        };
+        for _ in 0..19 {
+            let options = start().await;
+            complete(options).await.unwrap();
+        }
+        // One place left, two ceremonies started: the second to finish is refused.
+        let (first, second) = (start().await, start().await);
+        complete(first).await.unwrap();
+        assert_error(
+            error_of(complete(second).await),
+            "LimitExceededException",
+            "The user has the most passkeys allowed.",
+        );
+        assert_error(
+            error_of(
+                client
+                    .start_web_authn_registration()
+                    .access_token(&token)
+                    .send()
+                    .await,
+            ),
+            "LimitExceededException",
+            "The user has the most passkeys allowed.",
+        );
+    }
+);

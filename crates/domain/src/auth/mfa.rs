@@ -134,7 +134,7 @@ pub(super) fn challenge_name(factor: MfaFactor, passwordless: bool) -> &'static 
     }
 }
 
-fn code_parameter(factor: MfaFactor, passwordless: bool) -> &'static str {
+pub(crate) fn code_parameter(factor: MfaFactor, passwordless: bool) -> &'static str {
     match (factor, passwordless) {
         (MfaFactor::Sms, false) => "SMS_MFA_CODE",
         (MfaFactor::Sms, true) => "SMS_OTP_CODE",

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::messages::{FORM, field_error};
 use super::{FieldError, Outcome, Page, PageForm, SESSION_FIELD};
 use crate::Domain;
-use crate::auth::mfa::{SecondFactor, TokenSource};
+use crate::auth::mfa::{SecondFactor, TokenSource, code_parameter};
 use crate::auth::{AuthOutcome, Caller};
 use crate::enums::MfaFactor;
 use crate::error::{Error, ErrorKind};
@@ -332,7 +332,7 @@ impl Domain {
                 .await;
         }
         let mut responses = self.step_responses(&checked, &step)?;
-        responses.insert(code_parameter(factor).to_owned(), code);
+        responses.insert(code_parameter(factor, false).to_owned(), code);
         let caller = caller_of(&checked);
         match self
             .verify_mfa_answer(&caller, factor, Some(&step.inner), &responses)
@@ -411,14 +411,6 @@ impl Domain {
             Ok(user) => self.finish_hosted_sign_in(site, &checked, &user).await,
             Err(e) => self.after_failure(site, &checked, form, step, e).await,
         }
-    }
-}
-
-fn code_parameter(factor: MfaFactor) -> &'static str {
-    match factor {
-        MfaFactor::Sms => "SMS_MFA_CODE",
-        MfaFactor::SoftwareToken => "SOFTWARE_TOKEN_MFA_CODE",
-        MfaFactor::Email => "EMAIL_OTP_CODE",
     }
 }
 

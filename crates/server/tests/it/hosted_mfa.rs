@@ -114,6 +114,11 @@ crate::on_both_backends!(hosted_sign_in_asks_for_the_second_factor, |server| {
     let text = &sms.last().unwrap().body;
     let code: String = text.chars().filter(char::is_ascii_digit).collect();
     assert_eq!(code.len(), 6, "{text}");
+    let empty = post(&browser, &site, "/mfa", &form_of(&html, &[("code", "")])).await;
+    assert_eq!(
+        field_error(&empty.text().await.unwrap(), "code").as_deref(),
+        Some("Enter the code.")
+    );
     let wrong = post(
         &browser,
         &site,
@@ -186,6 +191,17 @@ crate::on_both_backends!(hosted_sign_in_asks_for_the_second_factor, |server| {
     let marker = "id=\"secret-key\">";
     let start = html.find(marker).unwrap() + marker.len();
     let secret = html[start..start + html[start..].find('<').unwrap()].to_owned();
+    let empty = post(
+        &browser,
+        &site,
+        "/mfaSetup",
+        &form_of(&html, &[("code", "")]),
+    )
+    .await;
+    assert_eq!(
+        field_error(&empty.text().await.unwrap(), "code").as_deref(),
+        Some("Enter the code your authenticator app shows.")
+    );
     let wrong = post(
         &browser,
         &site,
@@ -272,6 +288,21 @@ crate::on_both_backends!(hosted_sign_in_asks_for_the_second_factor, |server| {
     assert!(html.contains("action=\"/selectMfa\""), "{html}");
     assert!(html.contains("value=\"SMS_MFA\""), "{html}");
     assert!(html.contains("value=\"SOFTWARE_TOKEN_MFA\""), "{html}");
+    // A factor the page did not offer is refused.
+    let unoffered = post(
+        &browser,
+        &site,
+        "/selectMfa",
+        &form_of(&html, &[("factor", "EMAIL_OTP")]),
+    )
+    .await;
+    assert!(
+        unoffered
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose how to receive your code.")
+    );
     let chose = post(
         &browser,
         &site,

@@ -184,9 +184,16 @@ impl<'m> Generator<'m> {
                 return Err(format!("{name}: two members map to field {field}"));
             }
             let ty = self.rust_type(&member.shape)?;
+            // serde reads a null member as `None` already; inside a collection a null must be
+            // dropped too, which `crate::nulls` does (AWS reads every null as absent).
+            let nulls = if ty.contains("Vec<") || ty.contains("BTreeMap<") {
+                ", deserialize_with = \"crate::nulls::option\""
+            } else {
+                ""
+            };
             let _ = writeln!(
                 fields,
-                "    #[serde(rename = {member_name:?}, skip_serializing_if = \"Option::is_none\")]"
+                "    #[serde(rename = {member_name:?}, skip_serializing_if = \"Option::is_none\"{nulls})]"
             );
             let _ = writeln!(fields, "    pub {field}: Option<{ty}>,");
 
@@ -503,6 +510,8 @@ impl fmt::Debug for @name@ {
             .finish()
     }
 }
+
+crate::nulls::leaf!(@name@);
 
 impl Validate for @name@ {
     fn validate(&self, @p@: &str, @e@: &mut ValidationErrors) {@checks@

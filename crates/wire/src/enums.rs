@@ -72,6 +72,8 @@ macro_rules! wire_enum {
             }
         }
 
+        $crate::nulls::leaf!($name);
+
         impl $crate::validate::Field for $name {
             type Rule = ();
 

@@ -11,6 +11,7 @@
 //! - [`idp`]: the generated `cognito-idp` module (`include!`s `$OUT_DIR/cognito_idp.rs`).
 //! - [`validate`]: [`Validate`], [`ValidationErrors`], [`validate_input`] and the rules generated code fills in.
 //! - [`Blob`] (bytes as base64 strings) and [`Empty`] (operations without an input or output shape).
+//! - [`nulls`]: JSON `null` read as absent inside collections, as AWS reads it; the generator uses it for every collection member.
 //! - `build.rs` and `build/`: the generator. It is generic over a model file, so another service is one more entry there.
 //!
 //! # Invariants
@@ -19,7 +20,8 @@
 //!   domain types never appear on the wire, and the protocol layer converts between the two by hand.
 //! - **Deserializing never enforces the model.** Every member is an `Option` and unknown enum strings parse as
 //!   `Unknown`, so a missing or out-of-range member is reported by [`validate_input`] with Cognito's message,
-//!   not as a parse error. Unknown JSON members are ignored.
+//!   not as a parse error. Unknown JSON members are ignored, and a `null` anywhere (a member, a map value, a list
+//!   element) reads as absent, as AWS reads it.
 //! - **Sensitive shapes never leak.** Members the model marks `sensitive` print as `"***"` in `Debug` and their values
 //!   are left out of validation messages.
 //! - **The model is the only source.** Nothing here names a Cognito operation or shape by hand; a model update is a
@@ -59,6 +61,7 @@ mod blob;
 mod empty;
 mod enums;
 pub mod idp;
+pub mod nulls;
 pub mod validate;
 
 pub use blob::Blob;

@@ -6,6 +6,9 @@
 // Tests fail by panicking; the workspace's no-panic lints are for library code.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "wire/nulls.rs"]
+mod nulls;
+
 use cognate_wire::idp::{self, Operation};
 use cognate_wire::{Blob, Empty, Validate, validate_input};
 use serde::Serialize;

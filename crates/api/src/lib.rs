@@ -13,8 +13,11 @@
 //! - [`oauth`]: each pool's JWKS and OpenID discovery document, and the OAuth 2.0 / OpenID
 //!   Connect endpoints of a pool's domain, routed by the `Host` header.
 //! - [`operator`]: `/health`, `/metrics`, and the dev-mode outbox and reset endpoints.
+//! - [`cors`]: CORS on what a browser app calls (the JSON API, the OAuth back channel, JWKS,
+//!   discovery), never on the hosted pages.
 //! - [`error`]: the one mapping from errors to HTTP responses.
 
+pub mod cors;
 pub mod error;
 pub mod json_api;
 pub mod oauth;
@@ -45,18 +48,25 @@ pub struct AppState {
     pub metrics: Option<MetricsRenderer>,
     /// Dev mode: the outbox and reset endpoints exist only then.
     pub dev: bool,
+    /// Which origins browser apps may call the API and the OAuth endpoints from.
+    pub cors: cors::CorsOrigins,
 }
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
+    let api_cors = state.cors.api_layer();
+    let oauth_cors = state.cors.oauth_layer();
     let mut router = Router::new()
-        .route("/", post(json_api::handle))
+        .route("/", post(json_api::handle).layer(api_cors))
         .route("/health", get(operator::health))
         .route("/metrics", get(operator::metrics))
-        .route("/{pool_id}/.well-known/jwks.json", get(oauth::jwks))
+        .route(
+            "/{pool_id}/.well-known/jwks.json",
+            get(oauth::jwks).layer(oauth_cors.clone()),
+        )
         .route(
             "/{pool_id}/.well-known/openid-configuration",
-            get(oauth::openid_configuration),
+            get(oauth::openid_configuration).layer(oauth_cors),
         );
     if state.dev {
         router = router

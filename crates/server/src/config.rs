@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use axum::http::HeaderValue;
 use base64::Engine;
+use cognate_api::cors::CorsOrigins;
 use serde::Deserialize;
 
 /// `cognate serve` flags; each can also come from its `COGNATE_*` variable or the file.
@@ -74,6 +76,9 @@ pub struct RawConfig {
     pub trigger_timeout_seconds: Option<u64>,
     /// Base64 of 32 bytes: encrypts the codes handed to custom sender functions.
     pub custom_sender_key: Option<String>,
+    /// Origins browser apps may call the API and the OAuth endpoints from: `["*"]` (the
+    /// default, as Cognito), a list of `scheme://host[:port]`, or `[]` for no CORS at all.
+    pub cors_allowed_origins: Option<Vec<String>>,
 }
 
 /// One trigger function: a webhook (`url`, optionally signed with `secret`) or a
@@ -142,6 +147,7 @@ pub struct Config {
     pub triggers: Vec<TriggerEndpoint>,
     pub trigger_timeout: std::time::Duration,
     pub custom_sender_key: Option<[u8; 32]>,
+    pub cors: CorsOrigins,
 }
 
 impl std::fmt::Debug for Config {
@@ -256,6 +262,17 @@ impl Config {
             Some(text) => KeySource::Given(decode_key(&text)?),
             None => KeySource::File(data_dir.join("key-encryption-key")),
         };
+        let cors_origins = match std::env::var("COGNATE_CORS_ALLOWED_ORIGINS") {
+            Ok(list) => Some(
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            Err(_) => raw.cors_allowed_origins,
+        };
+        let cors = parse_cors_origins(cors_origins)?;
         let mut access_keys = raw.access_keys;
         if let Ok(pairs) = std::env::var("COGNATE_ACCESS_KEYS") {
             access_keys.extend(parse_access_keys(&pairs)?);
@@ -288,6 +305,7 @@ impl Config {
                 .as_deref()
                 .map(decode_key)
                 .transpose()?,
+            cors,
         })
     }
 }
@@ -305,6 +323,41 @@ fn decode_key(text: &str) -> anyhow::Result<[u8; 32]> {
     bytes
         .try_into()
         .map_err(|_| anyhow::anyhow!("the key-encryption key must be 32 bytes"))
+}
+
+/// `None` is Cognito's answer (any origin); `"*"` stands alone; every other entry must be an
+/// origin as a browser sends it, with no path and no trailing slash.
+fn parse_cors_origins(origins: Option<Vec<String>>) -> anyhow::Result<CorsOrigins> {
+    let Some(origins) = origins else {
+        return Ok(CorsOrigins::Any);
+    };
+    if origins.is_empty() {
+        return Ok(CorsOrigins::Off);
+    }
+    if origins.iter().any(|o| o == "*") {
+        if origins.len() > 1 {
+            bail!(
+                "cors_allowed_origins: \"*\" allows every origin and cannot be listed with others"
+            );
+        }
+        return Ok(CorsOrigins::Any);
+    }
+    origins
+        .iter()
+        .map(|origin| {
+            let (scheme, rest) = origin.split_once("://").unwrap_or(("", ""));
+            let well_formed = matches!(scheme, "http" | "https")
+                && !rest.is_empty()
+                && !rest.contains(['/', '?', '#', ' ']);
+            if !well_formed {
+                bail!(
+                    "cors_allowed_origins: {origin:?} is not an origin like https://app.example.com or http://localhost:3000"
+                );
+            }
+            HeaderValue::from_str(origin).with_context(|| format!("cors_allowed_origins: {origin:?}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map(CorsOrigins::List)
 }
 
 /// `AKID:secret,AKID2:secret2`.
@@ -397,6 +450,45 @@ mod tests {
         };
         assert!(Config::resolve(&bad_url, RawConfig::default()).is_err());
         assert!(toml::from_str::<RawConfig>("unknown_key = 1").is_err());
+    }
+
+    #[test]
+    fn cors_origins_default_to_any_and_are_checked() {
+        let resolve = |toml_text: &str| {
+            let raw: RawConfig = toml::from_str(toml_text).unwrap();
+            Config::resolve(&ServeArgs::default(), raw).map(|c| c.cors)
+        };
+        assert_eq!(resolve("").unwrap(), CorsOrigins::Any);
+        assert_eq!(
+            resolve("cors_allowed_origins = [\"*\"]").unwrap(),
+            CorsOrigins::Any
+        );
+        assert_eq!(
+            resolve("cors_allowed_origins = []").unwrap(),
+            CorsOrigins::Off
+        );
+        assert_eq!(
+            resolve(
+                "cors_allowed_origins = [\"http://localhost:3000\", \"https://app.example.com\"]"
+            )
+            .unwrap(),
+            CorsOrigins::List(vec![
+                HeaderValue::from_static("http://localhost:3000"),
+                HeaderValue::from_static("https://app.example.com"),
+            ])
+        );
+        for bad in [
+            "cors_allowed_origins = [\"*\", \"http://localhost:3000\"]",
+            "cors_allowed_origins = [\"localhost:3000\"]",
+            "cors_allowed_origins = [\"https://app.example.com/\"]",
+            "cors_allowed_origins = [\"ftp://app.example.com\"]",
+        ] {
+            let error = resolve(bad).unwrap_err().to_string();
+            assert!(
+                error.starts_with("cors_allowed_origins: "),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -93,6 +93,7 @@ pub async fn build_with_clock(
         metrics: metrics
             .map(|handle| Arc::new(move || handle.render()) as cognate_api::MetricsRenderer),
         dev: config.dev,
+        cors: config.cors.clone(),
     };
     Ok((cognate_api::router(state), domain))
 }

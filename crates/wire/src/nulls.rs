@@ -54,7 +54,16 @@ macro_rules! leaf {
 
 pub(crate) use leaf;
 
-leaf!(String, i32, i64, bool, f64, crate::Blob, crate::Empty, serde_json::Value);
+leaf!(
+    String,
+    i32,
+    i64,
+    bool,
+    f64,
+    crate::Blob,
+    crate::Empty,
+    serde_json::Value
+);
 
 impl<T: Wire> Wire for Vec<T> {
     fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -127,10 +136,9 @@ mod tests {
 
     #[test]
     fn nulls_in_members_maps_and_nested_lists_read_as_absent() {
-        let input: Input = serde_json::from_str(
-            r#"{"Map":{"A":"1","B":null},"List":[null,["x",null],null,[]]}"#,
-        )
-        .unwrap();
+        let input: Input =
+            serde_json::from_str(r#"{"Map":{"A":"1","B":null},"List":[null,["x",null],null,[]]}"#)
+                .unwrap();
         assert_eq!(
             input,
             Input {

@@ -171,8 +171,9 @@ where
 }
 
 /// Malformed JSON and wrong member types are SerializationException, as in Cognito.
+/// An empty body, like a `null` one, is an input with nothing in it: AWS reads null as absent.
 fn parse_input<I: DeserializeOwned>(body: &[u8]) -> Result<I, ApiError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
+    let body = if body.trim_ascii().is_empty() || body.trim_ascii() == b"null" {
         b"{}".as_slice()
     } else {
         body

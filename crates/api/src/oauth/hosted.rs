@@ -34,7 +34,9 @@ impl Hosted {
 
 /// The endpoints of a domain. Handlers find the domain's pool in the request's
 /// [`HostedSite`](cognate_domain::oauth::HostedSite) extension.
+/// Only the back channel, JWKS and discovery get CORS; the pages a browser visits never do.
 fn router(state: AppState) -> Router {
+    let cors = state.cors.oauth_layer();
     Router::new()
         .route("/oauth2/authorize", get(browser::authorize))
         .route("/login", get(browser::login_page).post(browser::login))
@@ -65,18 +67,27 @@ fn router(state: AppState) -> Router {
         .route("/ui/branding/{id}/style.css", get(browser::branding_css))
         .route("/ui/branding/{id}/logo", get(browser::branding_logo))
         .route("/logout", get(browser::logout))
-        .route("/oauth2/token", post(backchannel::token))
+        .route(
+            "/oauth2/token",
+            post(backchannel::token).layer(cors.clone()),
+        )
         .route(
             "/oauth2/userInfo",
-            get(backchannel::user_info).post(backchannel::user_info),
+            get(backchannel::user_info)
+                .post(backchannel::user_info)
+                .layer(cors.clone()),
         )
-        .route("/oauth2/revoke", post(backchannel::revoke))
+        .route(
+            "/oauth2/revoke",
+            post(backchannel::revoke).layer(cors.clone()),
+        )
+        // Introspection needs the client's secret, which a browser app never holds.
         .route("/oauth2/introspect", post(backchannel::introspect))
         .route(
             "/.well-known/openid-configuration",
-            get(backchannel::openid_configuration),
+            get(backchannel::openid_configuration).layer(cors.clone()),
         )
-        .route("/.well-known/jwks.json", get(backchannel::jwks))
+        .route("/.well-known/jwks.json", get(backchannel::jwks).layer(cors))
         .fallback(not_found)
         .with_state(state)
 }

@@ -16,6 +16,7 @@ mod interop;
 mod amplify;
 mod browser;
 mod clients;
+mod cors;
 mod devices;
 mod domains;
 mod groups;

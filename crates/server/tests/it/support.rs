@@ -99,6 +99,15 @@ pub struct Options {
 impl TestServer {
     /// Starts a server; `None` when the backend is PostgreSQL and no database is configured.
     pub async fn start(backend: Backend, options: Options) -> Option<TestServer> {
+        Self::start_configured(backend, options, |_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with a last say over the configuration file's settings.
+    pub async fn start_configured(
+        backend: Backend,
+        options: Options,
+        configure: impl FnOnce(&mut RawConfig),
+    ) -> Option<TestServer> {
         let dir =
             std::env::temp_dir().join(format!("cognate-it-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -118,7 +127,7 @@ impl TestServer {
             dev: options.dev,
             ..ServeArgs::default()
         };
-        let raw = RawConfig {
+        let mut raw = RawConfig {
             access_keys: vec![AccessKey {
                 id: ACCESS_KEY.to_owned(),
                 secret: SECRET_KEY.to_owned(),
@@ -140,6 +149,7 @@ impl TestServer {
             custom_sender_key: Some(CUSTOM_SENDER_KEY.to_owned()),
             ..RawConfig::default()
         };
+        configure(&mut raw);
         let mut config = Config::resolve(&args, raw).unwrap();
         let clock = Arc::new(OffsetClock::default());
         let server = cognate_server::spawn_with_clock(config.clone(), clock.clone())

@@ -156,7 +156,12 @@ fn the_walk_puts_nulls_inside_collections() {
     };
     let body = walker.filled("InitiateAuthRequest", &mut Vec::new());
     assert_eq!(body["AuthParameters"]["absent"], Value::Null);
-    assert!(body["AuthParameters"].as_object().unwrap().contains_key("absent"));
+    assert!(
+        body["AuthParameters"]
+            .as_object()
+            .unwrap()
+            .contains_key("absent")
+    );
     let users = walker.filled("AdminCreateUserRequest", &mut Vec::new());
     assert_eq!(users["UserAttributes"][0], Value::Null);
     assert!(users["UserAttributes"][1].is_object());

@@ -418,11 +418,33 @@ impl<'a> CredentialScope<'a> {
     /// Reports every wrong element at once, as AWS does.
     fn check(&self, timestamp: OffsetDateTime, settings: &SigV4Settings) -> Result<(), SigV4Error> {
         let mut message = String::new();
-        let region_ok = !self.region.is_empty()
+        // A region becomes part of pool ids and ARNs, so even "any region" means a well-formed one.
+        let well_formed = !self.region.is_empty()
+            && self
+                .region
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let region_ok = well_formed
             && (settings.regions.is_empty()
                 || settings.regions.iter().any(|region| region == self.region));
         if !region_ok {
-            message.push_str("Credential should be scoped to a valid region. ");
+            // AWS says only "Credential should be scoped to a valid region."; naming the region
+            // this server expects tells a developer which setting to change.
+            let expected = settings
+                .regions
+                .iter()
+                .map(|r| format!("'{r}'"))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let expected = if expected.is_empty() {
+                String::new()
+            } else {
+                format!(": {expected}")
+            };
+            message.push_str(&format!(
+                "Credential should be scoped to a valid region{expected}, not '{}'. ",
+                self.region
+            ));
         }
         if self.service != settings.service {
             message.push_str(&format!(
@@ -1672,7 +1694,25 @@ mod tests {
         assert_refused(
             verify(&sign_with(&signer, &sdk_request(BODY)), BODY),
             SigV4Error::INVALID_SIGNATURE,
-            "Credential should be scoped to a valid region. ",
+            "Credential should be scoped to a valid region: 'us-east-1', not 'eu-west-1'. ",
+        );
+    }
+
+    #[test]
+    fn any_region_still_means_a_well_formed_one() {
+        let signer = Signer {
+            region: "eu_west:1",
+            ..Signer::default()
+        };
+        assert_refused(
+            verify_at(
+                &sign_with(&signer, &sdk_request(BODY)),
+                BODY,
+                at(SIGNED_AT),
+                &SigV4Settings::default(),
+            ),
+            SigV4Error::INVALID_SIGNATURE,
+            "Credential should be scoped to a valid region, not 'eu_west:1'. ",
         );
     }
 
@@ -1687,7 +1727,7 @@ mod tests {
         assert_refused(
             verify(&parts, BODY),
             SigV4Error::INVALID_SIGNATURE,
-            "Credential should be scoped to a valid region. Credential should be scoped to correct service: 'cognito-idp'. Credential should be scoped with a valid terminator: 'aws4_request', not 'aws5_request'. Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20261125' != '20261126', from '20261126T044500Z'.",
+            "Credential should be scoped to a valid region: 'us-east-1', not 'eu-west-1'. Credential should be scoped to correct service: 'cognito-idp'. Credential should be scoped with a valid terminator: 'aws4_request', not 'aws5_request'. Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20261125' != '20261126', from '20261126T044500Z'.",
         );
     }
 

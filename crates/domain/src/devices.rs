@@ -65,7 +65,7 @@ fn unpadded(bytes: &[u8]) -> &[u8] {
 impl Domain {
     /// A new device key, `<region>_<uuid>` as Cognito's, and the user's group key.
     pub(crate) fn new_device_metadata(&self, pool: &UserPool, user: &User) -> (String, String) {
-        let key = format!("{}_{}", self.config.region, ids::new_uuid(self.random()));
+        let key = format!("{}_{}", pool.region(), ids::new_uuid(self.random()));
         (key, self.device_group_key(pool, user))
     }
 

@@ -33,6 +33,12 @@ pub fn srp_pool_name(pool_id: &str) -> &str {
     pool_id.split_once('_').map_or(pool_id, |(_, name)| name)
 }
 
+/// Whether `name` can be a region: it starts pool ids and sits in ARNs, so it must hold no
+/// `_`, `:` or `/` (`us-east-1`, `eu-central-2`, or any name a dev-mode client signs with).
+pub fn is_region(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// The region a pool id was minted in.
 pub fn pool_region(pool_id: &str) -> &str {
     pool_id.split_once('_').map_or("", |(region, _)| region)

@@ -36,9 +36,16 @@ impl UserPool {
         ids::srp_pool_name(&self.id)
     }
 
-    pub fn arn(&self, region: &str, account_id: &str) -> String {
+    /// The region the pool was created in, which its id starts with.
+    pub fn region(&self) -> &str {
+        ids::pool_region(&self.id)
+    }
+
+    /// The pool's ARN, in the pool's own region.
+    pub fn arn(&self, account_id: &str) -> String {
         format!(
-            "arn:aws:cognito-idp:{region}:{account_id}:userpool/{}",
+            "arn:aws:cognito-idp:{}:{account_id}:userpool/{}",
+            self.region(),
             self.id
         )
     }
@@ -301,6 +308,9 @@ pub struct WebAuthnConfiguration {
 /// Everything CreateUserPool and UpdateUserPool may carry; `None` means "not given".
 #[derive(Debug, Clone, Default)]
 pub struct PoolInput {
+    /// The region the request was made in (its SigV4 scope); `None` is the node's region.
+    /// It becomes the start of the pool's id and appears in its ARN.
+    pub region: Option<String>,
     pub name: Option<String>,
     pub password_policy: Option<PasswordPolicyInput>,
     pub sign_in_policy: Option<SignInPolicy>,
@@ -646,9 +656,15 @@ impl Domain {
             crate::schema::schema_for_new_pool(input.schema.as_deref().unwrap_or_default())?;
         check_identifiers_against_schema(&sign_in, &schema)?;
         let mfa = mfa_from_create(&input)?;
+        let region = input.region.as_deref().unwrap_or(&self.config.region);
+        if !ids::is_region(region) {
+            return Err(Error::invalid_parameter(format!(
+                "{region} is not a region name."
+            )));
+        }
         let now = self.now();
         let pool = UserPool {
-            id: ids::new_pool_id(&self.config.region, self.random()),
+            id: ids::new_pool_id(region, self.random()),
             name,
             created: now,
             modified: now,
@@ -828,19 +844,22 @@ impl Domain {
         Ok(self.pool_by_arn(arn).await?.tags)
     }
 
+    /// The pool an ARN names: the ARN's region must be the one in the pool's id.
     async fn pool_by_arn(&self, arn: &str) -> Result<UserPool> {
-        let prefix = format!(
-            "arn:aws:cognito-idp:{}:{}:userpool/",
-            self.config.region, self.config.account_id
-        );
-        let pool_id = arn
-            .strip_prefix(&prefix)
-            .ok_or_else(|| Error::resource_not_found(format!("Resource {arn} does not exist.")))?;
+        let not_found = || Error::resource_not_found(format!("Resource {arn} does not exist."));
+        let rest = arn
+            .strip_prefix("arn:aws:cognito-idp:")
+            .ok_or_else(not_found)?;
+        let (region, rest) = rest.split_once(':').ok_or_else(not_found)?;
+        let pool_id = rest
+            .strip_prefix(&format!("{}:userpool/", self.config.account_id))
+            .filter(|id| ids::pool_region(id) == region)
+            .ok_or_else(not_found)?;
         self.store
             .get_pool(pool_id)
             .await
             .map_err(Error::from)?
-            .ok_or_else(|| Error::resource_not_found(format!("Resource {arn} does not exist.")))
+            .ok_or_else(not_found)
     }
 
     /// GetCSVHeader: the columns of a user import file.

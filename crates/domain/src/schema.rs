@@ -1,6 +1,8 @@
 //! The attribute schema of a user pool: Cognito's standard attributes, custom attributes,
 //! and the checks every attribute value goes through before it is stored.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::enums::AttributeDataType;
@@ -327,6 +329,20 @@ pub enum Writer {
     User,
 }
 
+/// The spelling a value is stored in: Cognito reads a boolean attribute case-insensitively
+/// (`"True"` for `email_verified` is accepted) and keeps `"true"` or `"false"`, so verified
+/// checks, tokens and userInfo see one spelling. Every other value is kept as given.
+pub fn canonical_value<'v>(schema: &[SchemaAttribute], name: &str, value: &'v str) -> Cow<'v, str> {
+    let boolean = schema
+        .iter()
+        .any(|a| a.name == name && a.data_type == AttributeDataType::Boolean);
+    if boolean && (value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")) {
+        Cow::Owned(value.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
 /// Checks one attribute value against the schema before it is stored.
 pub fn check_attribute(
     schema: &[SchemaAttribute],
@@ -539,6 +555,13 @@ mod tests {
             check("phone_number", "555-1234"),
             Err("Invalid phone number format.".into())
         );
+        assert_eq!(canonical_value(&schema, "email_verified", "True"), "true");
+        assert_eq!(
+            canonical_value(&schema, "phone_number_verified", "FALSE"),
+            "false"
+        );
+        assert_eq!(canonical_value(&schema, "email_verified", "yes"), "yes");
+        assert_eq!(canonical_value(&schema, "name", "True"), "True");
         assert_eq!(check("email_verified", "yes"), Err("Attributes did not conform to the schema: email_verified: Value must be either true or false".into()));
         assert_eq!(check("custom:nope", "x"), Err("Attributes did not conform to the schema: custom:nope: Attribute does not exist in the schema.".into()));
         assert_eq!(

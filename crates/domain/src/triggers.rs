@@ -185,7 +185,7 @@ impl Domain {
         let event = json!({
             "version": version.event_version(),
             "triggerSource": base.trigger_source,
-            "region": self.config.region,
+            "region": base.pool.region(),
             "userPoolId": base.pool.id,
             "userName": base.username,
             "callerContext": {

@@ -815,8 +815,9 @@ pub(crate) fn collect_attributes(
 ) -> Result<BTreeMap<String, String>> {
     let mut attributes = BTreeMap::new();
     for (name, value) in given {
-        schema::check_attribute(&pool.schema, name, value, writer)?;
-        attributes.insert(name.clone(), value.clone());
+        let value = schema::canonical_value(&pool.schema, name, value);
+        schema::check_attribute(&pool.schema, name, &value, writer)?;
+        attributes.insert(name.clone(), value.into_owned());
     }
     Ok(attributes)
 }
@@ -829,7 +830,14 @@ pub(crate) fn apply_attribute_changes(
     changes: &[(String, String)],
     writer: Writer,
 ) -> Result<()> {
-    for (name, value) in changes {
+    let changes: Vec<(String, String)> = changes
+        .iter()
+        .map(|(name, value)| {
+            let value = schema::canonical_value(&pool.schema, name, value).into_owned();
+            (name.clone(), value)
+        })
+        .collect();
+    for (name, value) in &changes {
         schema::check_attribute(&pool.schema, name, value, writer)?;
         if let Some(attr) = pool.attribute(name)
             && !attr.mutable
@@ -841,7 +849,7 @@ pub(crate) fn apply_attribute_changes(
         }
     }
     let sets_flag = |flag: &str| changes.iter().any(|(n, _)| n == flag);
-    for (name, value) in changes {
+    for (name, value) in &changes {
         let changed = user.attribute(name) != Some(value.as_str());
         user.attributes.insert(name.clone(), value.clone());
         if changed

@@ -84,7 +84,13 @@ pub async fn build_with_clock(
         domain: domain.clone(),
         sigv4: Arc::new(SigV4Settings {
             service: "cognito-idp".to_owned(),
-            regions: vec![config.region.clone()],
+            // Dev mode is a drop-in for Cognito in any region: the SDKs' default regions vary,
+            // and a pool created through a region carries that region in its id and ARN.
+            regions: if config.dev {
+                Vec::new()
+            } else {
+                vec![config.region.clone()]
+            },
             max_skew: std::time::Duration::from_secs(15 * 60),
             dev_mode: config.dev,
         }),

@@ -455,7 +455,7 @@ fn user_pool_out(ctx: &Ctx, pool: &UserPool, users: u64) -> UserPoolType {
             .map(|c| UsernameConfigurationType {
                 case_sensitive: Some(c),
             }),
-        arn: Some(pool.arn(&config.region, &config.account_id)),
+        arn: Some(pool.arn(&config.account_id)),
         account_recovery_setting: s.account_recovery.as_ref().map(|options| {
             AccountRecoverySettingType {
                 recovery_mechanisms: Some(
@@ -527,6 +527,7 @@ pub async fn create_user_pool(
         .and_then(|u| u.case_sensitive);
     let name = req.pool_name.clone();
     let input = PoolInput {
+        region: ctx.caller.as_ref().map(|c| c.region.clone()),
         name,
         alias_attributes,
         username_attributes,

@@ -29,6 +29,7 @@ mod operator;
 mod passkeys;
 mod pools;
 mod protocol;
+mod regions;
 mod security;
 mod selfservice;
 mod signin;

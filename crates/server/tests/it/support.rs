@@ -54,9 +54,13 @@ impl Node {
 }
 
 fn sdk_client(url: &str, access_key: &str, secret: &str) -> Client {
+    sdk_client_in(url, access_key, secret, REGION)
+}
+
+fn sdk_client_in(url: &str, access_key: &str, secret: &str, region: &str) -> Client {
     let config = SdkConfig::builder()
         .endpoint_url(url)
-        .region(Region::new(REGION))
+        .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new(
             access_key,
             secret,
@@ -176,6 +180,11 @@ impl TestServer {
     /// The AWS SDK for Rust, signing with the configured test key.
     pub fn client(&self) -> Client {
         self.client_with(ACCESS_KEY, SECRET_KEY)
+    }
+
+    /// The AWS SDK for Rust configured for another region than the server's.
+    pub fn client_in(&self, region: &str) -> Client {
+        sdk_client_in(&self.url(), ACCESS_KEY, SECRET_KEY, region)
     }
 
     pub fn client_with(&self, access_key: &str, secret: &str) -> Client {

@@ -37,6 +37,11 @@ impl Chrome {
     /// A browser with a window of `width` × `height`; `None` when the machine has none and
     /// CI does not require one.
     pub async fn start(width: u32, height: u32) -> Option<Chrome> {
+        Self::start_with_args(width, height, &[]).await
+    }
+
+    /// Like [`Chrome::start`], with more command-line switches for Chromium.
+    pub async fn start_with_args(width: u32, height: u32, extra: &[&str]) -> Option<Chrome> {
         if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
             assert!(
                 std::env::var("COGNATE_REQUIRE_BROWSER").is_err(),
@@ -65,6 +70,9 @@ impl Chrome {
                 format!("--window-size={width},{height}"),
             ],
         });
+        if let Some(args) = options["args"].as_array_mut() {
+            args.extend(extra.iter().map(|a| json!(a)));
+        }
         // A window cannot be narrower than 500 pixels; a phone's screen is emulated instead.
         if width < 500 {
             options["mobileEmulation"] = json!({

@@ -15,6 +15,7 @@ mod interop;
 
 mod amplify;
 mod browser;
+mod browser_apps;
 mod clients;
 mod cors;
 mod devices;

@@ -30,6 +30,7 @@ mod operator;
 mod passkeys;
 mod pools;
 mod protocol;
+mod recorded;
 mod regions;
 mod security;
 mod selfservice;

@@ -58,3 +58,19 @@ pub fn random_from_alphabet(random: &dyn RandomSource, alphabet: &[u8], len: usi
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names_that_can_start_a_pool_id() {
+        for good in ["us-east-1", "eu-central-2", "local", "ap-southeast-5"] {
+            assert!(is_region(good), "{good}");
+        }
+        for bad in ["", "eu_west_1", "arn:aws", "us-east-1/x", "eu west"] {
+            assert!(!is_region(bad), "{bad}");
+        }
+        assert_eq!(pool_region("eu-west-1_AbC123xyZ"), "eu-west-1");
+    }
+}

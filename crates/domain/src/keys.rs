@@ -1,5 +1,6 @@
 //! The server's key-encryption key and what the domain does with it: seal secrets at rest,
-//! hash single-use codes, and store passwords as sealed SRP verifiers.
+//! hash single-use codes, and store passwords as sealed SRP verifiers. A check value sealed
+//! under it in the database lets a node started with another key refuse to start.
 
 use cognate_crypto::seal::{Sealer, keyed_hash};
 use cognate_crypto::srp::Verifier;
@@ -73,5 +74,81 @@ impl Keyring {
         input.push(0);
         input.extend_from_slice(value);
         keyed_hash(&self.hash_key, &input).to_vec()
+    }
+}
+
+/// The setting holding a value sealed under the key-encryption key the database was first
+/// used with: a node with another key cannot open it.
+const KEY_CHECK_SETTING: &str = "key_encryption_key_check";
+const KEY_CHECK_PURPOSE: &[u8] = b"cognate:key-encryption-key-check";
+const KEY_CHECK_PLAINTEXT: &[u8] = b"cognate key-encryption key check, version 1";
+/// The setting holding the public URL the last node to start issues tokens under.
+const PUBLIC_URL_SETTING: &str = "public_url";
+
+/// Whether this node's key-encryption key is the one the database's secrets are sealed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// The database had no check value; this node's key is now the recorded one.
+    Recorded,
+    Matches,
+    /// Another key sealed the database's secrets: this node could open none of them.
+    Mismatch,
+}
+
+impl crate::Domain {
+    /// Compares this node's key-encryption key with the database's check value, recording one
+    /// when there is none yet (the first start, or a database from before the check). Nodes
+    /// run this at start and refuse to serve on [`KeyCheck::Mismatch`].
+    pub async fn check_key_encryption_key(&self) -> Result<KeyCheck> {
+        if let Some(sealed) = self.store.get_setting(KEY_CHECK_SETTING).await? {
+            return Ok(self.key_check_of(&sealed));
+        }
+        // A database from before the check may hold secrets already: a key that cannot open
+        // them must not become the recorded one.
+        if !self.opens_a_stored_signing_key().await? {
+            return Ok(KeyCheck::Mismatch);
+        }
+        let sealed = self.keys.seal(KEY_CHECK_PURPOSE, KEY_CHECK_PLAINTEXT)?;
+        if self.store.insert_setting(KEY_CHECK_SETTING, &sealed).await? {
+            return Ok(KeyCheck::Recorded);
+        }
+        // Another node starting at the same time recorded its value first: compare with it.
+        match self.store.get_setting(KEY_CHECK_SETTING).await? {
+            Some(sealed) => Ok(self.key_check_of(&sealed)),
+            None => Err(Error::internal("the key check value vanished while being recorded")),
+        }
+    }
+
+    fn key_check_of(&self, sealed: &[u8]) -> KeyCheck {
+        match self.keys.open(KEY_CHECK_PURPOSE, sealed) {
+            Ok(plain) if plain == KEY_CHECK_PLAINTEXT => KeyCheck::Matches,
+            _ => KeyCheck::Mismatch,
+        }
+    }
+
+    /// True when the first pool's signing key opens, or there is none to try.
+    async fn opens_a_stored_signing_key(&self) -> Result<bool> {
+        let Some(pool) = self.store.list_pools(None, 1).await?.into_iter().next() else {
+            return Ok(true);
+        };
+        let keys = self.store.list_signing_keys(&pool.id).await?;
+        Ok(keys
+            .first()
+            .is_none_or(|key| self.open_signing_key(key).is_ok()))
+    }
+
+    /// Records the public URL this node issues tokens under, and returns the one the node
+    /// started before it used when that differs: tokens are only accepted by nodes that share
+    /// the issuer, so a difference is worth a warning (it is expected while a deployment moves
+    /// to a new URL, one node at a time).
+    pub async fn record_public_url(&self) -> Result<Option<String>> {
+        let url = &self.config().public_url;
+        let previous = self.store.get_setting(PUBLIC_URL_SETTING).await?;
+        self.store
+            .put_setting(PUBLIC_URL_SETTING, url.as_bytes())
+            .await?;
+        Ok(previous
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+            .filter(|p| p != url))
     }
 }

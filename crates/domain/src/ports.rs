@@ -14,7 +14,7 @@ use crate::messages::{OutboxEntry, OutgoingMessage};
 use crate::passkeys::Passkey;
 use crate::pool::UserPool;
 use crate::resource_server::ResourceServer;
-use crate::signing::{KeyPurpose, SigningKeyRecord};
+use crate::signing::SigningKeyRecord;
 use crate::time::Timestamp;
 use crate::tokens::AuthSession;
 use crate::user::User;
@@ -213,18 +213,28 @@ pub trait Store: OAuthStore + BrandingStore + AuthenticatorStore + Send + Sync {
     async fn bump_code_attempts(&self, pool_id: &str, sub: &str, purpose: &str)
     -> StoreResult<i32>;
 
-    /// Inserts a signing key; `Conflict::Exists` when the pool already has an active key
-    /// (one not retired) for the same purpose.
+    /// Inserts a signing key; `Conflict::Exists` when the pool already has a key of the same
+    /// purpose without a retirement time, or the kid is taken.
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
     /// Every key of the pool, retired ones included.
     async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>>;
-    /// Marks the pool's active keys of this purpose retired at `at`.
-    async fn retire_signing_keys(
+    /// Brings in `key` as the successor of the pool's keys of its purpose, atomically: the
+    /// key without a retirement time is given `key.activates` as one (or, with
+    /// `withdraw_others`, every other key of the purpose is deleted), then `key` is inserted.
+    /// `Conflict::Exists` when a concurrent rotation inserted first.
+    async fn rotate_signing_key(
         &self,
-        pool_id: &str,
-        purpose: KeyPurpose,
-        at: Timestamp,
+        key: &SigningKeyRecord,
+        withdraw_others: bool,
     ) -> StoreResult<()>;
+
+    /// A deployment-wide setting every node reads at start (the key-encryption key's check
+    /// value, the public URL nodes last started with).
+    async fn get_setting(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores a setting only if it is not there yet; false when another value was first.
+    async fn insert_setting(&self, name: &str, value: &[u8]) -> StoreResult<bool>;
+    /// Stores a setting, replacing any earlier value.
+    async fn put_setting(&self, name: &str, value: &[u8]) -> StoreResult<()>;
 
     async fn insert_session(&self, session: &AuthSession) -> StoreResult<()>;
     async fn get_session(&self, origin_jti: &str) -> StoreResult<Option<AuthSession>>;
@@ -264,7 +274,7 @@ pub trait Store: OAuthStore + BrandingStore + AuthenticatorStore + Send + Sync {
     async fn list_outbox(&self, pool_id: Option<&str>, limit: u32)
     -> StoreResult<Vec<OutboxEntry>>;
 
-    /// Deletes every row of every table (dev mode's reset).
+    /// Deletes every row of every table but the settings (dev mode's reset).
     async fn wipe_all(&self) -> StoreResult<()>;
 }
 

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::client::AppClient;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::UserPool;
+use crate::signing::KeyPurpose;
 use crate::time::Timestamp;
 use crate::user::User;
 use crate::{Domain, b64, ids};
@@ -185,8 +186,9 @@ impl Domain {
         if let Some(custom) = self.pre_token_generation(context).await? {
             customise(&custom, &mut id_claims, &mut access_claims);
         }
+        let signed_at = self.now();
         let access_token = keys
-            .access
+            .signer(KeyPurpose::Access, signed_at)?
             .sign(&access_claims)
             .map_err(|e| Error::internal(format!("signing: {e}")))?;
         let id_token = if options.skip_id_token {
@@ -201,7 +203,7 @@ impl Domain {
                     json!(cognate_crypto::oauth::at_hash(&access_token)),
                 );
             }
-            keys.id
+            keys.signer(KeyPurpose::Id, signed_at)?
                 .sign(&id_claims)
                 .map_err(|e| Error::internal(format!("signing: {e}")))?
         };
@@ -295,13 +297,10 @@ impl Domain {
                 e
             }
         })?;
-        let keys = self.pool_keys(&pool.id).await?;
-        let claims = cognate_crypto::jwt::verify_rs256(
-            token,
-            |kid| keys.verifying_key(kid),
-            self.now().secs(),
-        )
-        .map_err(|e| match e {
+        let claims = self
+            .verify_with_pool_keys(&pool.id, token, self.now().secs())
+            .await?
+            .map_err(|e| match e {
             cognate_crypto::jwt::JwtError::Expired => {
                 Error::not_authorized("Access Token has expired")
             }
@@ -718,9 +717,14 @@ pub(crate) fn readable_attributes(
 
 /// The pool id named by a token's `iss`, read before the signature is checked (to find the key).
 pub(crate) fn unverified_pool_id(token: &str) -> Option<String> {
+    let iss = unverified_issuer(token)?;
+    Some(iss.rsplit('/').next()?.to_owned())
+}
+
+/// The `iss` claim of a token, before its signature has been checked.
+pub(crate) fn unverified_issuer(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
     let bytes = b64::decode_url(payload)?;
     let claims: Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
-    let iss = claims.get("iss")?.as_str()?;
-    Some(iss.rsplit('/').next()?.to_owned())
+    Some(claims.get("iss")?.as_str()?.to_owned())
 }

@@ -26,7 +26,7 @@ use cognate_domain::pool::UserPool;
 use cognate_domain::ports::{
     Conflict, FailureState, SearchFilter, Store, StoreResult, StoredCode, UserQuery, UserWrite,
 };
-use cognate_domain::signing::{KeyPurpose, SigningKeyRecord};
+use cognate_domain::signing::SigningKeyRecord;
 use cognate_domain::time::Timestamp;
 use cognate_domain::tokens::AuthSession;
 use cognate_domain::user::User;
@@ -240,6 +240,13 @@ const INSERT_SIGNING_KEY: &str = "INSERT INTO signing_keys (pool_id, kid, purpos
 const LIST_SIGNING_KEYS: &str = "SELECT doc, retired_ms FROM signing_keys WHERE pool_id = $1";
 const RETIRE_SIGNING_KEYS: &str = "UPDATE signing_keys SET retired_ms = $3 \
      WHERE pool_id = $1 AND purpose = $2 AND retired_ms IS NULL";
+const WITHDRAW_SIGNING_KEYS: &str = "DELETE FROM signing_keys WHERE pool_id = $1 AND purpose = $2";
+
+const GET_SETTING: &str = "SELECT value FROM settings WHERE name = $1";
+const INSERT_SETTING: &str =
+    "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+const PUT_SETTING: &str = "INSERT INTO settings (name, value) VALUES ($1, $2) \
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
 const INSERT_SESSION: &str = "INSERT INTO sessions \
      (origin_jti, pool_id, sub, refresh_hash, previous_refresh_hash, expires_ms, revoked_ms, doc) \
@@ -1137,20 +1144,61 @@ where
             .collect()
     }
 
-    async fn retire_signing_keys(
+    async fn rotate_signing_key(
         &self,
-        pool_id: &str,
-        purpose: KeyPurpose,
-        at: Timestamp,
+        key: &SigningKeyRecord,
+        withdraw_others: bool,
     ) -> StoreResult<()> {
-        self.changed(
-            "retire signing keys",
+        const WHAT: &str = "rotate signing key";
+        let mut tx = self.write.begin().await.map_err(fail(WHAT))?;
+        let (pool_id, purpose) = (key.pool_id.as_str(), key.purpose.as_str());
+        let make_room = if withdraw_others {
+            query(WITHDRAW_SIGNING_KEYS).bind(pool_id).bind(purpose)
+        } else {
             query(RETIRE_SIGNING_KEYS)
                 .bind(pool_id)
-                .bind(purpose.as_str())
-                .bind(at.millis()),
+                .bind(purpose)
+                .bind(key.activates_at().millis())
+        };
+        make_room.execute(&mut *tx).await.map_err(fail(WHAT))?;
+        // Nothing inserted: a concurrent rotation's key took the purpose first (PostgreSQL
+        // waits for it to commit); dropping the transaction undoes the retirement above.
+        let inserted = query(INSERT_SIGNING_KEY)
+            .bind(pool_id)
+            .bind(key.kid.as_str())
+            .bind(purpose)
+            .bind(key.created.millis())
+            .bind(key.retired.map(Timestamp::millis))
+            .bind(to_doc("signing key", key)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail(WHAT))?;
+        if DB::rows_affected(&inserted) == 0 {
+            return conflict(Conflict::Exists);
+        }
+        tx.commit().await.map_err(fail(WHAT))
+    }
+
+    async fn get_setting(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        // On the writer, so a value just inserted by `insert_setting` is seen (read at start only).
+        query_scalar(GET_SETTING)
+            .bind(name)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(fail("get setting"))
+    }
+
+    async fn insert_setting(&self, name: &str, value: &[u8]) -> StoreResult<bool> {
+        self.changed(
+            "insert setting",
+            query(INSERT_SETTING).bind(name).bind(value),
         )
-        .await?;
+        .await
+    }
+
+    async fn put_setting(&self, name: &str, value: &[u8]) -> StoreResult<()> {
+        self.changed("put setting", query(PUT_SETTING).bind(name).bind(value))
+            .await?;
         Ok(())
     }
 

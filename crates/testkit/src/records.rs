@@ -200,6 +200,7 @@ pub fn signing_key(pool_id: &str, kid: &str, purpose: KeyPurpose) -> SigningKeyR
         purpose,
         sealed_pem: format!("sealed pem of {kid}").into_bytes(),
         created: T0,
+        activates: None,
         retired: None,
     }
 }

@@ -95,6 +95,8 @@ suite!($;
     concurrent_takes_of_one_code_have_one_winner,
     signing_keys_have_one_active_key_per_purpose,
     concurrent_first_signing_keys_have_one_winner,
+    concurrent_signing_key_rotations_leave_one_successor,
+    settings_keep_the_first_value_or_the_last_put,
     sessions_are_found_by_jti_and_refresh_hashes,
     session_rotation_is_compare_and_swap,
     concurrent_rotations_have_one_winner,
@@ -1632,58 +1634,67 @@ pub async fn signing_keys_have_one_active_key_per_purpose(store: Arc<dyn Store>)
         conflict(Conflict::Missing)
     );
 
-    // Retiring frees the purpose for a new key; the retired key stays listed.
+    // A rotation retires the key without a retirement time at the successor's activation
+    // and inserts the successor; retired keys stay listed.
     let t1 = T0.plus_secs(60);
-    store
-        .retire_signing_keys(P, KeyPurpose::Id, t1)
-        .await
-        .unwrap();
-    let id2 = SigningKeyRecord {
-        created: t1,
-        ..signing_key(P, "kid-3", KeyPurpose::Id)
-    };
-    store.insert_signing_key(&id2).await.unwrap();
+    let id2 = successor(&signing_key(P, "kid-3", KeyPurpose::Id), T0, t1);
+    store.rotate_signing_key(&id2, false).await.unwrap();
     assert_eq!(
         keys_of(&store, P).await,
         [retired(&id1, t1), access.clone(), id2.clone()]
     );
-
-    // Retiring again reaches only the active key: the earlier one keeps its time.
+    // Rotating again reaches only the newest key: the earlier one keeps its time.
     let t2 = t1.plus_secs(60);
-    store
-        .retire_signing_keys(P, KeyPurpose::Id, t2)
-        .await
-        .unwrap();
+    let id3 = successor(&signing_key(P, "kid-4", KeyPurpose::Id), t1, t2);
+    store.rotate_signing_key(&id3, false).await.unwrap();
     assert_eq!(
         keys_of(&store, P).await,
-        [retired(&id1, t1), access.clone(), retired(&id2, t2)]
+        [retired(&id1, t1), access.clone(), retired(&id2, t2), id3.clone()]
     );
-    // Retiring when nothing is active is no error; a key may be inserted already retired.
-    store
-        .retire_signing_keys(P, KeyPurpose::Id, t2)
-        .await
-        .unwrap();
+    // A successor whose kid is taken changes nothing: the retirement is undone with it.
+    let taken = successor(&signing_key(P, "kid-2", KeyPurpose::Id), t2, t2);
+    assert_eq!(
+        store.rotate_signing_key(&taken, false).await,
+        conflict(Conflict::Exists)
+    );
+    assert_eq!(
+        keys_of(&store, P).await,
+        [retired(&id1, t1), access.clone(), retired(&id2, t2), id3.clone()]
+    );
+    // Withdrawing deletes every other key of the purpose, and only of that purpose.
+    let id5 = successor(&signing_key(P, "kid-5", KeyPurpose::Id), t2, t2);
+    store.rotate_signing_key(&id5, true).await.unwrap();
+    assert_eq!(keys_of(&store, P).await, [access.clone(), id5.clone()]);
+    // A missing pool is Missing.
+    assert_eq!(
+        store
+            .rotate_signing_key(&signing_key("us-east-1_none", "kid-9", KeyPurpose::Id), false)
+            .await,
+        conflict(Conflict::Missing)
+    );
+    // A key may be inserted already retired.
     let old = retired(&signing_key(P, "kid-0", KeyPurpose::Access), T0);
     store.insert_signing_key(&old).await.unwrap();
-    assert_eq!(
-        keys_of(&store, P).await,
-        [old, retired(&id1, t1), access, retired(&id2, t2)]
-    );
+    assert_eq!(keys_of(&store, P).await, [old, access, id5]);
     assert_eq!(keys_of(&store, OTHER).await, [other]);
+}
+
+/// `key` as a rotation made at `created` brings it in, signing from `activates`.
+fn successor(key: &SigningKeyRecord, created: Timestamp, activates: Timestamp) -> SigningKeyRecord {
+    SigningKeyRecord {
+        created,
+        activates: Some(activates),
+        ..key.clone()
+    }
 }
 
 pub async fn concurrent_first_signing_keys_have_one_winner(store: Arc<dyn Store>) {
     with_pools(&store, &[P]).await;
-    for round in 0..5 {
-        let at = T0.plus_secs(round);
-        store
-            .retire_signing_keys(P, KeyPurpose::Access, at)
-            .await
-            .unwrap();
+    for purpose in [KeyPurpose::Access, KeyPurpose::Id] {
         let tasks: Vec<_> = (0..8)
             .map(|node| {
                 let store = store.clone();
-                let key = signing_key(P, &format!("kid-{round}-{node}"), KeyPurpose::Access);
+                let key = signing_key(P, &format!("kid-{}-{node}", purpose.as_str()), purpose);
                 tokio::spawn(async move { store.insert_signing_key(&key).await })
             })
             .collect();
@@ -1692,17 +1703,94 @@ pub async fn concurrent_first_signing_keys_have_one_winner(store: Arc<dyn Store>
             results.push(task.await.unwrap());
         }
         let wins = results.iter().filter(|r| r.is_ok()).count();
-        assert_eq!(wins, 1, "round {round}: {results:?}");
+        assert_eq!(wins, 1, "{purpose:?}: {results:?}");
         assert!(
             results
                 .iter()
                 .all(|r| r.is_ok() || *r == conflict(Conflict::Exists)),
-            "round {round}: {results:?}"
+            "{purpose:?}: {results:?}"
+        );
+    }
+    let keys = store.list_signing_keys(P).await.unwrap();
+    assert_eq!(keys.len(), 2);
+}
+
+pub async fn concurrent_signing_key_rotations_leave_one_successor(store: Arc<dyn Store>) {
+    with_pools(&store, &[P]).await;
+    store
+        .insert_signing_key(&signing_key(P, "kid-first", KeyPurpose::Access))
+        .await
+        .unwrap();
+    for withdraw in [false, true] {
+        let tasks: Vec<_> = (0..8)
+            .map(|node| {
+                let store = store.clone();
+                let at = T0.plus_secs(node);
+                let key = successor(
+                    &signing_key(P, &format!("kid-{withdraw}-{node}"), KeyPurpose::Access),
+                    at,
+                    at.plus_secs(360),
+                );
+                tokio::spawn(async move { store.rotate_signing_key(&key, withdraw).await })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        // Rotations that ran one after the other all succeed; of those that overlapped, one
+        // wins and the others are told so. Either way one key is left without a retirement.
+        let wins = results.iter().filter(|r| r.is_ok()).count();
+        assert!(wins >= 1, "{results:?}");
+        assert!(
+            results
+                .iter()
+                .all(|r| r.is_ok() || *r == conflict(Conflict::Exists)),
+            "{results:?}"
         );
         let keys = store.list_signing_keys(P).await.unwrap();
         assert_eq!(keys.iter().filter(|k| k.retired.is_none()).count(), 1);
-        assert_eq!(keys.len(), usize::try_from(round).unwrap() + 1);
+        if withdraw {
+            assert_eq!(keys.len(), 1, "withdrawing leaves only the last successor");
+        }
     }
+}
+
+pub async fn settings_keep_the_first_value_or_the_last_put(store: Arc<dyn Store>) {
+    assert_eq!(store.get_setting("check").await.unwrap(), None);
+    assert!(store.insert_setting("check", b"first").await.unwrap());
+    assert!(!store.insert_setting("check", b"second").await.unwrap());
+    assert_eq!(
+        store.get_setting("check").await.unwrap().as_deref(),
+        Some(&b"first"[..])
+    );
+    store.put_setting("url", b"https://a").await.unwrap();
+    store.put_setting("url", b"https://b").await.unwrap();
+    assert_eq!(
+        store.get_setting("url").await.unwrap().as_deref(),
+        Some(&b"https://b"[..])
+    );
+    // Settings describe the deployment, not its users: the dev-mode reset keeps them.
+    store.wipe_all().await.unwrap();
+    assert_eq!(
+        store.get_setting("check").await.unwrap().as_deref(),
+        Some(&b"first"[..])
+    );
+    let tasks: Vec<_> = (0..8)
+        .map(|node| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .insert_setting("race", format!("node-{node}").as_bytes())
+                    .await
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        wins += usize::from(task.await.unwrap().unwrap());
+    }
+    assert_eq!(wins, 1);
 }
 
 pub async fn sessions_are_found_by_jti_and_refresh_hashes(store: Arc<dyn Store>) {

@@ -40,16 +40,15 @@ impl Domain {
         if unverified_pool_id(token).as_deref() != Some(pool_id) {
             return Ok(None);
         }
-        let keys = match self.pool_keys(pool_id).await {
-            Ok(keys) => keys,
+        let verified = match self
+            .verify_with_pool_keys(pool_id, token, self.now().secs())
+            .await
+        {
+            Ok(verified) => verified,
             Err(e) if e.kind == ErrorKind::ResourceNotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        let Ok(claims) = cognate_crypto::jwt::verify_rs256(
-            token,
-            |kid| keys.verifying_key(kid),
-            self.now().secs(),
-        ) else {
+        let Ok(claims) = verified else {
             return Ok(None);
         };
         let text = |name: &str| claims.get(name).and_then(Value::as_str);

@@ -89,7 +89,7 @@ impl Domain {
         }
         let keys = self.pool_keys(&site.pool_id).await?;
         let access_token = keys
-            .access
+            .signer(crate::signing::KeyPurpose::Access, self.now())?
             .sign(&claims)
             .map_err(|e| Error::internal(format!("signing: {e}")))?;
         Ok(TokenResponse {

@@ -256,11 +256,11 @@ impl Domain {
     /// ID token.
     async fn id_token_audience(&self, pool_id: &str, token: &str) -> OAuthResult<String> {
         let invalid = || OAuthError::invalid_request("id_token_hint is not a valid ID token.");
-        let keys = self.pool_keys(pool_id).await?;
         // `i64::MIN` as "now": expiry is not checked, everything else is.
-        let claims =
-            cognate_crypto::jwt::verify_rs256(token, |kid| keys.verifying_key(kid), i64::MIN)
-                .map_err(|_| invalid())?;
+        let claims = self
+            .verify_with_pool_keys(pool_id, token, i64::MIN)
+            .await?
+            .map_err(|_| invalid())?;
         let text = |name: &str| claims.get(name).and_then(Value::as_str);
         if text("token_use") != Some("id") || text("iss") != Some(&self.issuer(pool_id)) {
             return Err(invalid());

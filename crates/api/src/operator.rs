@@ -1,6 +1,8 @@
 //! Operator endpoints: readiness, Prometheus metrics, and (dev mode only) the outbox of
 //! messages the server would have sent and a reset of all state.
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -10,9 +12,19 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::ApiError;
 
-/// `GET /health`: 200 only when the store answers, so load balancers skip a node whose database is gone.
+/// How long `/health` waits for the store. A database that cannot be reached makes the
+/// connection pool retry until its acquire timeout; readiness must answer well within a load
+/// balancer's probe timeout instead, and a store this slow is not ready either.
+const READINESS_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// `GET /health`: 200 only when the store answers within [`READINESS_TIMEOUT`], so load
+/// balancers skip a node whose database is gone. `cognate_ready` reports the last answer.
 pub async fn health(State(state): State<AppState>) -> Response {
-    if state.domain.store_is_ready().await {
+    let ready = tokio::time::timeout(READINESS_TIMEOUT, state.domain.store_is_ready())
+        .await
+        .unwrap_or(false);
+    metrics::gauge!("cognate_ready").set(if ready { 1.0 } else { 0.0 });
+    if ready {
         (
             StatusCode::OK,
             Json(serde_json::json!({ "status": "ready" })),

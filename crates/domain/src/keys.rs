@@ -109,13 +109,19 @@ impl crate::Domain {
             return Ok(KeyCheck::Mismatch);
         }
         let sealed = self.keys.seal(KEY_CHECK_PURPOSE, KEY_CHECK_PLAINTEXT)?;
-        if self.store.insert_setting(KEY_CHECK_SETTING, &sealed).await? {
+        if self
+            .store
+            .insert_setting(KEY_CHECK_SETTING, &sealed)
+            .await?
+        {
             return Ok(KeyCheck::Recorded);
         }
         // Another node starting at the same time recorded its value first: compare with it.
         match self.store.get_setting(KEY_CHECK_SETTING).await? {
             Some(sealed) => Ok(self.key_check_of(&sealed)),
-            None => Err(Error::internal("the key check value vanished while being recorded")),
+            None => Err(Error::internal(
+                "the key check value vanished while being recorded",
+            )),
         }
     }
 

@@ -255,8 +255,10 @@ impl Domain {
     }
 
     fn open_keys(&self, records: Vec<SigningKeyRecord>, now: Timestamp) -> Result<PoolKeys> {
-        let mut records: Vec<SigningKeyRecord> =
-            records.into_iter().filter(|r| r.is_published(now)).collect();
+        let mut records: Vec<SigningKeyRecord> = records
+            .into_iter()
+            .filter(|r| r.is_published(now))
+            .collect();
         records.sort_by_key(|r| (r.created, r.activates_at()));
         let opened = records
             .iter()
@@ -296,7 +298,8 @@ impl Domain {
         let Err(JwtError::UnknownKid(kid)) = &verified else {
             return Ok(verified);
         };
-        let ours = crate::tokens::unverified_issuer(token).as_deref() == Some(&self.issuer(pool_id));
+        let ours =
+            crate::tokens::unverified_issuer(token).as_deref() == Some(&self.issuer(pool_id));
         if !ours || !self.key_cache.claim_reload(pool_id, self.now()) {
             return Ok(verified);
         }
@@ -466,9 +469,19 @@ mod tests {
                 ..record("c", KeyPurpose::Id, 60_000)
             },
         ];
-        let cases = [(0, "a"), (a_at - 1, "a"), (a_at, "b"), (c_at - 1, "b"), (c_at, "c")];
+        let cases = [
+            (0, "a"),
+            (a_at - 1, "a"),
+            (a_at, "b"),
+            (c_at - 1, "b"),
+            (c_at, "c"),
+        ];
         for (now, expected) in cases {
-            assert_eq!(signer_at(&keys, KeyPurpose::Id, now), Some(expected), "{now}");
+            assert_eq!(
+                signer_at(&keys, KeyPurpose::Id, now),
+                Some(expected),
+                "{now}"
+            );
         }
     }
 
@@ -487,5 +500,4 @@ mod tests {
         assert!(cache.claim_reload("p2", Timestamp(1)), "pools are separate");
         assert!(cache.claim_reload("p1", Timestamp(UNKNOWN_KID_RELOAD_MS)));
     }
-
 }

@@ -301,11 +301,11 @@ impl Domain {
             .verify_with_pool_keys(&pool.id, token, self.now().secs())
             .await?
             .map_err(|e| match e {
-            cognate_crypto::jwt::JwtError::Expired => {
-                Error::not_authorized("Access Token has expired")
-            }
-            _ => invalid(),
-        })?;
+                cognate_crypto::jwt::JwtError::Expired => {
+                    Error::not_authorized("Access Token has expired")
+                }
+                _ => invalid(),
+            })?;
         let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
         if text("token_use").as_deref() != Some("access")
             || text("iss") != Some(self.issuer(&pool.id))

@@ -24,6 +24,12 @@ pub struct ServeArgs {
     /// `sqlite://path` or `postgres://…`; default: SQLite in the data directory.
     #[arg(long, env = "COGNATE_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// PostgreSQL: connections this node opens at most (default 16).
+    #[arg(long, env = "COGNATE_DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
+    /// PostgreSQL: milliseconds a request waits for a connection before it fails (default 2000).
+    #[arg(long, env = "COGNATE_DATABASE_ACQUIRE_TIMEOUT_MS")]
+    pub database_acquire_timeout_ms: Option<u64>,
     /// Region in pool ids, ARNs and SigV4 scopes.
     #[arg(long, env = "COGNATE_REGION")]
     pub region: Option<String>,
@@ -55,6 +61,8 @@ pub struct RawConfig {
     pub listen: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
+    pub database_max_connections: Option<u32>,
+    pub database_acquire_timeout_ms: Option<u64>,
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub public_url: Option<String>,
@@ -132,6 +140,9 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// PostgreSQL's pool size and acquire timeout (SQLite has its own fixed pools).
+    pub database_max_connections: u32,
+    pub database_acquire_timeout: std::time::Duration,
     pub region: String,
     pub account_id: String,
     pub public_url: String,
@@ -212,6 +223,23 @@ impl Config {
         {
             bail!("database URL must start with sqlite:// or postgres://");
         }
+        let database_max_connections = args
+            .database_max_connections
+            .or(raw.database_max_connections)
+            .unwrap_or(cognate_store::DEFAULT_POSTGRES_CONNECTIONS);
+        if database_max_connections == 0 {
+            bail!("database_max_connections must be at least 1");
+        }
+        let database_acquire_timeout = args
+            .database_acquire_timeout_ms
+            .or(raw.database_acquire_timeout_ms)
+            .map_or(
+                cognate_store::DEFAULT_ACQUIRE_TIMEOUT,
+                std::time::Duration::from_millis,
+            );
+        if database_acquire_timeout.is_zero() {
+            bail!("database_acquire_timeout_ms must be at least 1");
+        }
         let region = args
             .region
             .clone()
@@ -281,6 +309,8 @@ impl Config {
             listen,
             data_dir,
             database_url,
+            database_max_connections,
+            database_acquire_timeout,
             region,
             account_id,
             public_url,

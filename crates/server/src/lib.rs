@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Context;
 use cognate_api::AppState;
 use cognate_api::sigv4::SigV4Settings;
+use cognate_domain::keys::KeyCheck;
 use cognate_domain::time::{Clock, SystemClock};
 use cognate_domain::{Domain, DomainConfig, Keyring, Ports};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -39,7 +40,12 @@ pub async fn build_with_clock(
             )
         })?;
     }
-    let store = cognate_store::connect(&config.database_url)
+    let store_options = cognate_store::StoreOptions {
+        max_connections: config.database_max_connections,
+        acquire_timeout: config.database_acquire_timeout,
+        schema: None,
+    };
+    let store = cognate_store::connect_with(&config.database_url, &store_options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
     let key = match &config.key_encryption_key {
@@ -74,6 +80,7 @@ pub async fn build_with_clock(
             custom_sender_key: config.custom_sender_key.map(cognate_crypto::Secret::new),
         },
     ));
+    check_key_encryption_key(&domain, config).await?;
     let access_keys: HashMap<String, String> = config
         .access_keys
         .iter()
@@ -102,6 +109,63 @@ pub async fn build_with_clock(
         cors: config.cors.clone(),
     };
     Ok((cognate_api::router(state), domain))
+}
+
+/// Refuses to start a node whose key-encryption key differs from the one the database's
+/// secrets are sealed with: it could open none of them, and would answer every sign-in
+/// with an internal error while its `/health` said ready.
+async fn check_key_encryption_key(domain: &Domain, config: &Config) -> anyhow::Result<()> {
+    let check = domain.check_key_encryption_key().await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot check the key-encryption key against the database: {}",
+            e.detail().unwrap_or(&e.message)
+        )
+    })?;
+    match check {
+        KeyCheck::Matches => Ok(()),
+        KeyCheck::Recorded => {
+            tracing::info!("recorded the key-encryption key's check value in the database");
+            Ok(())
+        }
+        KeyCheck::Mismatch => {
+            let source = match &config.key_encryption_key {
+                KeySource::Given(_) => {
+                    "COGNATE_KEY_ENCRYPTION_KEY or key_encryption_key in the configuration file"
+                        .to_owned()
+                }
+                KeySource::File(path) => format!("the key file {}", path.display()),
+            };
+            anyhow::bail!(
+                "the key-encryption key (from {source}) is not the one this database's secrets \
+                 are sealed with; every node of a deployment, and `cognate keys rotate`, must \
+                 use the same key-encryption key"
+            )
+        }
+    }
+}
+
+/// Logs the issuer this node signs tokens under, and warns when the node started before it
+/// used another public URL: a token is accepted only by nodes that share its issuer.
+pub async fn announce_public_url(domain: &Domain) {
+    let public_url = &domain.config().public_url;
+    tracing::info!(
+        public_url = %public_url,
+        issuer = %format!("{public_url}/<poolId>"),
+        "tokens are issued under this public URL"
+    );
+    match domain.record_public_url().await {
+        Ok(Some(previous)) => tracing::warn!(
+            public_url = %public_url,
+            previous = %previous,
+            "the node started before this one used another public URL: tokens either issues \
+             are refused by the other; give every node the same --public-url"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(
+            detail = e.detail().unwrap_or(&e.message),
+            "cannot record the public URL"
+        ),
+    }
 }
 
 /// The process-wide Prometheus recorder. The `metrics` facade allows one recorder per
@@ -183,6 +247,7 @@ pub async fn spawn_with_clock(
         config.public_url = format!("http://{addr}");
     }
     let (router, domain) = build_with_clock(&config, clock).await?;
+    announce_public_url(&domain).await;
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, router, async move {
         let _ = rx.await;

@@ -4,6 +4,7 @@
 //! SQLite database in `./data`.
 
 use clap::{Parser, Subcommand};
+use cognate_domain::signing::RotationMode;
 use cognate_server::config::{Config, LogFormat, ServeArgs};
 
 #[derive(Debug, Parser)]
@@ -42,12 +43,19 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum KeysAction {
-    /// Rotate a pool's signing keys: new tokens use new keys; old keys stay in the JWKS until
-    /// their last token expires. Connects to the database the server uses.
+    /// Rotate a pool's signing keys. The new keys are published at once and sign six minutes
+    /// later, once every node and every relying party's cached JWKS has them; old keys stay
+    /// in the JWKS until their last token expires. Connects to the database the server uses.
     Rotate {
         /// The user pool whose keys to rotate.
         #[arg(long)]
         pool_id: String,
+        /// Emergency rotation, for a key that may have leaked: sign with the new keys at once
+        /// and withdraw the old ones. Every token the old keys signed is refused (clients
+        /// refresh or sign in again), and relying parties refuse new tokens until they fetch
+        /// the JWKS again.
+        #[arg(long)]
+        now: bool,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -66,8 +74,13 @@ fn main() -> anyhow::Result<()> {
             limit,
         } => runtime.block_on(outbox(&url, pool_id.as_deref(), limit)),
         Command::Keys {
-            action: KeysAction::Rotate { pool_id, serve },
-        } => runtime.block_on(rotate_keys(&pool_id, serve)),
+            action:
+                KeysAction::Rotate {
+                    pool_id,
+                    now,
+                    serve,
+                },
+        } => runtime.block_on(rotate_keys(&pool_id, now, serve)),
     }
 }
 
@@ -76,6 +89,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(&config);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let (router, domain) = cognate_server::build(&config).await?;
+    cognate_server::announce_public_url(&domain).await;
     tracing::info!(
         listen = %listener.local_addr()?,
         database = %redact_url(&config.database_url),
@@ -136,18 +150,46 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-async fn rotate_keys(pool_id: &str, args: ServeArgs) -> anyhow::Result<()> {
+async fn rotate_keys(pool_id: &str, now: bool, args: ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(&args)?;
     let (_, domain) = cognate_server::build(&config).await?;
-    let kids = domain
-        .rotate_signing_keys(pool_id)
+    let mode = if now {
+        RotationMode::Now
+    } else {
+        RotationMode::Scheduled
+    };
+    let rotation = domain
+        .rotate_signing_keys(pool_id, mode)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
-        "rotated the signing keys of {pool_id}; new key ids: {}",
-        kids.join(", ")
+        "rotated the signing keys of {pool_id}; new key ids: {} (ID tokens), {} (access tokens)",
+        rotation.id_kid, rotation.access_kid
     );
+    match mode {
+        RotationMode::Scheduled => println!(
+            "the new keys are in the JWKS now and sign from {} (in {} seconds); \
+             the old keys sign until then and stay in the JWKS until their tokens expire",
+            rfc3339(rotation.signs_from),
+            cognate_domain::signing::PUBLISH_AHEAD_MS / 1000
+        ),
+        RotationMode::Now => println!(
+            "the new keys sign now; the old keys are withdrawn: every node refuses their tokens \
+             within {} seconds",
+            cognate_domain::signing::NODE_CACHE_TTL_MS / 1000
+        ),
+    }
     Ok(())
+}
+
+fn rfc3339(at: cognate_domain::Timestamp) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at.secs())
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("{} (Unix time)", at.secs()))
 }
 
 async fn outbox(url: &str, pool_id: Option<&str>, limit: u32) -> anyhow::Result<()> {

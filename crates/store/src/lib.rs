@@ -25,6 +25,7 @@
 //! conformance suite in `cognate-testkit` runs every query against both backends.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use cognate_domain::ports::Store;
 
@@ -36,12 +37,19 @@ mod sqlite;
 
 /// How many connections a PostgreSQL store opens when the caller names no number.
 pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 16;
+/// How long a PostgreSQL statement waits for a connection when the caller names no time.
+/// sqlx's own default (30 s) kept every request hanging that long while the database was
+/// away; this fails them fast (as `InternalErrorException`) and still rides out a busy pool.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Connection settings beyond the URL.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// Size of the PostgreSQL pool. SQLite always uses one writer and a few readers.
     pub max_connections: u32,
+    /// PostgreSQL only: how long a statement waits for a pooled connection, including
+    /// connecting (a database that refuses connections is retried until then).
+    pub acquire_timeout: Duration,
     /// PostgreSQL only: keep every table in this schema (created when missing) instead of
     /// `public`, so tests can run side by side in one database. Lower-case ASCII letters,
     /// digits and `_`, at most 63, not starting with a digit.
@@ -52,6 +60,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             max_connections: DEFAULT_POSTGRES_CONNECTIONS,
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             schema: None,
         }
     }

@@ -45,12 +45,14 @@ pub(crate) async fn open(
     first.close().await.map_err(connect_error)?;
     let pool = PgPoolOptions::new()
         .max_connections(options.max_connections.max(1))
+        .acquire_timeout(options.acquire_timeout)
         .connect_with(connect)
         .await
         .map_err(connect_error)?;
     migrate(&pool).await?;
     tracing::info!(
         max_connections = options.max_connections,
+        acquire_timeout_ms = options.acquire_timeout.as_millis(),
         "postgres store ready"
     );
     Ok(SqlStore::new(pool.clone(), pool))

@@ -39,8 +39,10 @@ pub(crate) fn conflict<T>(kind: Conflict) -> StoreResult<T> {
 }
 
 /// Maps a database error met while doing `op`. A foreign-key violation means the row being
-/// linked to (pool, user, group) is gone; everything else is a backend failure. sqlx's
-/// messages carry the database's own text (constraint and column names), never SQL or URLs.
+/// linked to (pool, user, group) is gone; everything else is a backend failure, counted in
+/// `cognate_store_errors_total` by kind (`unavailable` when the database could not be
+/// reached at all). sqlx's messages carry the database's own text (constraint and column
+/// names), never SQL or URLs.
 pub(crate) fn fail(op: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| {
         if let sqlx::Error::Database(db) = &e
@@ -48,7 +50,31 @@ pub(crate) fn fail(op: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         {
             return StoreError::Conflict(Conflict::Missing);
         }
-        StoreError::Backend(format!("{op}: {e}"))
+        let kind = if is_unavailable(&e) {
+            "unavailable"
+        } else {
+            "failed"
+        };
+        metrics::counter!("cognate_store_errors_total", "kind" => kind).increment(1);
+        StoreError::Backend(format!("{op} ({kind}): {e}"))
+    }
+}
+
+/// Errors that say the database could not be reached or went away, not that it refused a
+/// statement: PostgreSQL's classes 08 (connection exception) and 57P (shutting down,
+/// starting up) included.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 

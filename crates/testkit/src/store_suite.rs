@@ -1649,7 +1649,12 @@ pub async fn signing_keys_have_one_active_key_per_purpose(store: Arc<dyn Store>)
     store.rotate_signing_key(&id3, false).await.unwrap();
     assert_eq!(
         keys_of(&store, P).await,
-        [retired(&id1, t1), access.clone(), retired(&id2, t2), id3.clone()]
+        [
+            retired(&id1, t1),
+            access.clone(),
+            retired(&id2, t2),
+            id3.clone()
+        ]
     );
     // A successor whose kid is taken changes nothing: the retirement is undone with it.
     let taken = successor(&signing_key(P, "kid-2", KeyPurpose::Id), t2, t2);
@@ -1659,7 +1664,12 @@ pub async fn signing_keys_have_one_active_key_per_purpose(store: Arc<dyn Store>)
     );
     assert_eq!(
         keys_of(&store, P).await,
-        [retired(&id1, t1), access.clone(), retired(&id2, t2), id3.clone()]
+        [
+            retired(&id1, t1),
+            access.clone(),
+            retired(&id2, t2),
+            id3.clone()
+        ]
     );
     // Withdrawing deletes every other key of the purpose, and only of that purpose.
     let id5 = successor(&signing_key(P, "kid-5", KeyPurpose::Id), t2, t2);
@@ -1668,7 +1678,10 @@ pub async fn signing_keys_have_one_active_key_per_purpose(store: Arc<dyn Store>)
     // A missing pool is Missing.
     assert_eq!(
         store
-            .rotate_signing_key(&signing_key("us-east-1_none", "kid-9", KeyPurpose::Id), false)
+            .rotate_signing_key(
+                &signing_key("us-east-1_none", "kid-9", KeyPurpose::Id),
+                false
+            )
             .await,
         conflict(Conflict::Missing)
     );

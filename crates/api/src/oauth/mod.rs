@@ -35,11 +35,15 @@ fn jwks_response(result: Result<Value, cognate_domain::Error>) -> Response {
     match result {
         Ok(jwks) => {
             let mut response = Json(jwks).into_response();
-            // Keys change only on rotation, and a rotated-out key stays published for a day.
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=300"),
+            // Keys change only on rotation, which publishes a new key longer than this before
+            // it signs (see `cognate_domain::signing`), so a cached set never lacks a key.
+            let max_age = format!(
+                "public, max-age={}",
+                cognate_domain::signing::JWKS_MAX_AGE_SECS
             );
+            if let Ok(value) = HeaderValue::from_str(&max_age) {
+                response.headers_mut().insert(header::CACHE_CONTROL, value);
+            }
             response
         }
         Err(e) => ApiError::from(e).into_response(),

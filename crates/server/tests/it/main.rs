@@ -5,6 +5,7 @@
 // Test code states its expectations with unwrap and panics; the workspace forbids them elsewhere.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod private_pg;
 mod sinks;
 mod support;
 
@@ -17,6 +18,7 @@ mod amplify;
 mod browser;
 mod browser_apps;
 mod clients;
+mod cluster;
 mod cors;
 mod devices;
 mod domains;

@@ -119,6 +119,25 @@ impl TestServer {
             Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("cognate.db").display()),
             Backend::Postgres => fresh_postgres_schema(&postgres_url()?).await,
         };
+        Some(Self::start_in(dir, database_url, options, configure).await)
+    }
+
+    /// Starts a server over a fresh schema of the PostgreSQL database at `base_url` (one the
+    /// test runs itself, say).
+    pub async fn start_on_postgres(base_url: &str, options: Options) -> TestServer {
+        let dir =
+            std::env::temp_dir().join(format!("cognate-it-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let database_url = fresh_postgres_schema(base_url).await;
+        Self::start_in(dir, database_url, options, |_| {}).await
+    }
+
+    async fn start_in(
+        dir: PathBuf,
+        database_url: String,
+        options: Options,
+        configure: impl FnOnce(&mut RawConfig),
+    ) -> TestServer {
         let mail = SmtpSink::start().await;
         let sms = SmsSink::start().await;
         let triggers = TriggerSink::start().await;
@@ -161,7 +180,7 @@ impl TestServer {
             .unwrap();
         // A second node must share the first one's issuer, as nodes behind one load balancer do.
         config.public_url = server.url();
-        Some(TestServer {
+        TestServer {
             server,
             clock,
             mail,
@@ -170,7 +189,13 @@ impl TestServer {
             database_url,
             config,
             dir,
-        })
+        }
+    }
+
+    /// The configuration another node of this server would start with: same database, key
+    /// and public URL, a port of its own.
+    pub fn node_config(&self) -> Config {
+        self.config.clone()
     }
 
     pub fn url(&self) -> String {

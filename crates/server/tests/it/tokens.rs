@@ -5,6 +5,8 @@ use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use cognate_domain::signing::{PUBLISH_AHEAD_MS, RotationMode};
+
 use crate::flows::{self, AppOptions, app, confirmed_user};
 use crate::on_both_backends;
 use crate::support::error_of;
@@ -19,7 +21,7 @@ async fn jwks(server: &crate::support::TestServer, pool: &str) -> serde_json::Va
 }
 
 /// Verifies a token's RS256 signature with the key the JWKS publishes for its kid.
-fn verifies_with(jwks: &serde_json::Value, token: &str) -> bool {
+pub(crate) fn verifies_with(jwks: &serde_json::Value, token: &str) -> bool {
     let kid = flows::header(token)["kid"].as_str().unwrap().to_owned();
     let Some(key) = jwks["keys"]
         .as_array()
@@ -135,34 +137,68 @@ on_both_backends!(
     }
 );
 
+fn kids_of(set: &serde_json::Value) -> Vec<String> {
+    set["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 on_both_backends!(
-    rotated_keys_stay_published_until_their_tokens_expire,
+    rotated_keys_are_published_before_they_sign_and_stay_until_their_tokens_expire,
     |server| {
         let client = server.client();
         let app = app(&client, AppOptions::default()).await;
         confirmed_user(&client, &app, "uma", "Passw0rd!", "uma@example.com").await;
         let before = flows::tokens(&client, &app, "uma", "Passw0rd!").await;
-        let new_kids = server
+        let rotation = server
             .server
             .domain
-            .rotate_signing_keys(&app.pool)
+            .rotate_signing_keys(&app.pool, RotationMode::Scheduled)
             .await
             .unwrap();
+        // Published at once, before any token is signed with them.
+        let set = jwks(server, &app.pool).await;
+        let kids = kids_of(&set);
+        assert_eq!(kids.len(), 4, "{kids:?}");
+        assert!(kids.contains(&rotation.id_kid) && kids.contains(&rotation.access_kid));
+        let during = flows::tokens(&client, &app, "uma", "Passw0rd!").await;
+        for (old, new) in [
+            (before.id_token(), during.id_token()),
+            (before.access_token(), during.access_token()),
+        ] {
+            assert_eq!(
+                flows::header(old.unwrap())["kid"],
+                flows::header(new.unwrap())["kid"],
+                "the old keys sign until the new ones activate"
+            );
+        }
+        // The clock also moves with real time, so "shortly before" leaves a margin for it.
+        server.clock.advance_secs(PUBLISH_AHEAD_MS / 1000 - 20);
+        let shortly_before = flows::tokens(&client, &app, "uma", "Passw0rd!").await;
+        assert_eq!(
+            flows::header(shortly_before.access_token().unwrap())["kid"],
+            flows::header(before.access_token().unwrap())["kid"]
+        );
+        server.clock.advance_secs(20);
         let after = flows::tokens(&client, &app, "uma", "Passw0rd!").await;
         assert_eq!(
             flows::header(after.id_token().unwrap())["kid"],
-            new_kids[0].as_str()
+            rotation.id_kid.as_str()
         );
         assert_eq!(
             flows::header(after.access_token().unwrap())["kid"],
-            new_kids[1].as_str()
+            rotation.access_kid.as_str()
         );
         let set = jwks(server, &app.pool).await;
-        assert_eq!(set["keys"].as_array().unwrap().len(), 4);
+        assert_eq!(kids_of(&set).len(), 4);
         assert!(
             verifies_with(&set, before.id_token().unwrap()),
             "old tokens still verify"
         );
+        assert!(verifies_with(&set, after.id_token().unwrap()));
         client
             .get_user()
             .access_token(before.access_token().unwrap())
@@ -171,13 +207,61 @@ on_both_backends!(
             .unwrap();
         server.clock.advance_secs(86_400 + 120);
         assert_eq!(
-            jwks(server, &app.pool).await["keys"]
-                .as_array()
-                .unwrap()
-                .len(),
-            2,
+            kids_of(&jwks(server, &app.pool).await),
+            [rotation.id_kid.clone(), rotation.access_kid.clone()],
             "retired keys leave after a day"
         );
+    }
+);
+
+on_both_backends!(
+    an_emergency_rotation_signs_at_once_and_withdraws_the_old_keys,
+    |server| {
+        let client = server.client();
+        let app = app(&client, AppOptions::default()).await;
+        confirmed_user(&client, &app, "ulf", "Passw0rd!", "ulf@example.com").await;
+        let before = flows::tokens(&client, &app, "ulf", "Passw0rd!").await;
+        let rotation = server
+            .server
+            .domain
+            .rotate_signing_keys(&app.pool, RotationMode::Now)
+            .await
+            .unwrap();
+        let after = flows::tokens(&client, &app, "ulf", "Passw0rd!").await;
+        assert_eq!(
+            flows::header(after.access_token().unwrap())["kid"],
+            rotation.access_kid.as_str()
+        );
+        assert_eq!(
+            kids_of(&jwks(server, &app.pool).await),
+            [rotation.id_kid.clone(), rotation.access_kid.clone()]
+        );
+        let (code, message) = error_of(
+            client
+                .get_user()
+                .access_token(before.access_token().unwrap())
+                .send()
+                .await,
+        );
+        assert_eq!(
+            (code.as_str(), message.as_str()),
+            ("NotAuthorizedException", "Invalid Access Token")
+        );
+        // The refresh token is not signed: it still gets fresh tokens, under the new key.
+        let refreshed = client
+            .initiate_auth()
+            .client_id(&app.client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", before.refresh_token().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let access = refreshed
+            .authentication_result()
+            .unwrap()
+            .access_token()
+            .unwrap();
+        assert_eq!(flows::header(access)["kid"], rotation.access_kid.as_str());
     }
 );
 

@@ -13,7 +13,6 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres};
 use crate::sql::{Dialect, SqlStore};
 use crate::{StoreInitError, StoreOptions};
 
-static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 pub(crate) async fn open(
     url: &str,
@@ -93,8 +92,13 @@ fn parse(url: &str) -> Result<PgConnectOptions, StoreInitError> {
     PgConnectOptions::from_str(url).map_err(|e| StoreInitError::InvalidUrl(e.to_string()))
 }
 
+/// Applies the migrations this version has and the database lacks. Migrations a newer
+/// version applied are left as they are: they only add (see `docs/deploy.md`), so a node of
+/// this version still starts during a rolling upgrade, or after a rollback.
 async fn migrate(pool: &PgPool) -> Result<(), StoreInitError> {
-    MIGRATIONS
+    let mut migrator: Migrator = sqlx::migrate!("./migrations/postgres");
+    migrator
+        .set_ignore_missing(true)
         .run(pool)
         .await
         .map_err(|e| StoreInitError::Migrate(e.to_string()))

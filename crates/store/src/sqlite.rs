@@ -19,7 +19,6 @@ use crate::StoreInitError;
 use crate::direct::{DirectReads, ReaderSettings};
 use crate::sql::{Dialect, SqlStore};
 
-static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// sqlx read connections beside the one writer, and direct readers opened at start (more
 /// are opened if ever that many threads read at once).
@@ -90,8 +89,13 @@ fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
+/// Applies the migrations this version has and the database lacks. Migrations a newer
+/// version applied are left as they are: they only add (see `docs/deploy.md`), so a node of
+/// this version still starts during a rolling upgrade, or after a rollback.
 async fn migrate(pool: &SqlitePool) -> Result<(), StoreInitError> {
-    MIGRATIONS
+    let mut migrator: Migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator
+        .set_ignore_missing(true)
         .run(pool)
         .await
         .map_err(|e| StoreInitError::Migrate(e.to_string()))

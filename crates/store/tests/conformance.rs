@@ -65,7 +65,27 @@ mod sqlite_file {
         store_suite::survives_reconnect(|| async { cognate_store::connect(&url).await.unwrap() })
             .await;
     }
+
+    #[tokio::test]
+    async fn opens_a_database_a_newer_version_migrated() {
+        use sqlx::Connection;
+        let db = TempDb::new();
+        drop(cognate_store::connect(&db.url()).await.unwrap());
+        let mut conn = sqlx::SqliteConnection::connect(&db.url()).await.unwrap();
+        sqlx::query(NEWER_MIGRATION).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        let store = cognate_store::connect(&db.url()).await.unwrap();
+        store.ping().await.unwrap();
+    }
 }
+
+/// Records a migration no version of this code has, as a newer version would have.
+const NEWER_MIGRATION: &str = "INSERT INTO _sqlx_migrations \
+     (version, description, success, checksum, execution_time) \
+     VALUES (999999, 'from a newer version', true, x'00', 0)";
+const NEWER_MIGRATION_POSTGRES: &str = "INSERT INTO _sqlx_migrations \
+     (version, description, success, checksum, execution_time) \
+     VALUES (999999, 'from a newer version', true, decode('00', 'hex'), 0)";
 
 mod postgres {
     use super::*;
@@ -94,6 +114,32 @@ mod postgres {
                 .unwrap() as Arc<dyn Store>
         };
         store_suite::survives_reconnect(open).await;
+        cognate_store::drop_schema(&url, &schema).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn opens_a_database_a_newer_version_migrated() {
+        let Some(url) = postgres_url() else { return };
+        let schema = unique_name("t_");
+        let store = cognate_store::connect_with_schema(&url, &schema)
+            .await
+            .unwrap();
+        drop(store);
+        let schema_url = format!(
+            "{url}{}options=-c%20search_path%3D{schema}",
+            if url.contains('?') { '&' } else { '?' }
+        );
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&schema_url)
+            .await
+            .unwrap();
+        sqlx::query(NEWER_MIGRATION_POSTGRES)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let store = cognate_store::connect_with_schema(&url, &schema)
+            .await
+            .unwrap();
+        store.ping().await.unwrap();
         cognate_store::drop_schema(&url, &schema).await.unwrap();
     }
 }

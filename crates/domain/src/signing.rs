@@ -363,29 +363,42 @@ impl Domain {
             RotationMode::Scheduled => self.now().plus_millis(PUBLISH_AHEAD_MS),
             RotationMode::Now => self.now(),
         };
-        let mut kids = Vec::with_capacity(2);
-        for purpose in [KeyPurpose::Id, KeyPurpose::Access] {
-            let record = self.new_signing_key(pool_id, purpose, Some(signs_from))?;
-            self.store
-                .rotate_signing_key(&record, mode == RotationMode::Now)
-                .await
-                .map_err(|e| match e {
-                    StoreError::Conflict(Conflict::Exists) => Error::new(
-                        ErrorKind::ConcurrentModification,
-                        "Another rotation of this pool's keys ran at the same time. Retry the operation.",
-                    ),
-                    other => other.into(),
-                })?;
-            kids.push(record.kid);
-        }
+        let id_kid = self
+            .bring_in_key(pool_id, KeyPurpose::Id, signs_from, mode)
+            .await?;
+        let access_kid = self
+            .bring_in_key(pool_id, KeyPurpose::Access, signs_from, mode)
+            .await?;
         self.key_cache.forget(pool_id);
-        let [id_kid, access_kid] = <[String; 2]>::try_from(kids)
-            .map_err(|_| Error::internal("rotation made the wrong number of keys"))?;
         Ok(Rotation {
             id_kid,
             access_kid,
             signs_from,
         })
+    }
+
+    /// Stores a new key of `purpose` that signs from `signs_from`, as the successor of the
+    /// pool's current one; returns its kid.
+    async fn bring_in_key(
+        &self,
+        pool_id: &str,
+        purpose: KeyPurpose,
+        signs_from: Timestamp,
+        mode: RotationMode,
+    ) -> Result<String> {
+        let record = self.new_signing_key(pool_id, purpose, Some(signs_from))?;
+        match self
+            .store
+            .rotate_signing_key(&record, mode == RotationMode::Now)
+            .await
+        {
+            Ok(()) => Ok(record.kid),
+            Err(StoreError::Conflict(Conflict::Exists)) => Err(Error::new(
+                ErrorKind::ConcurrentModification,
+                "Another rotation of this pool's keys ran at the same time. Retry the operation.",
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The pool's JSON Web Key Set: every key a valid token may have been signed with, and

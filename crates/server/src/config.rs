@@ -473,6 +473,43 @@ mod tests {
     }
 
     #[test]
+    fn the_database_pool_is_configurable_and_has_fail_fast_defaults() {
+        let defaults = Config::resolve(&ServeArgs::default(), RawConfig::default()).unwrap();
+        assert_eq!(
+            defaults.database_max_connections,
+            cognate_store::DEFAULT_POSTGRES_CONNECTIONS
+        );
+        assert_eq!(
+            defaults.database_acquire_timeout,
+            cognate_store::DEFAULT_ACQUIRE_TIMEOUT
+        );
+        let raw: RawConfig =
+            toml::from_str("database_max_connections = 40\ndatabase_acquire_timeout_ms = 500\n")
+                .unwrap();
+        let args = ServeArgs {
+            database_max_connections: Some(8),
+            ..ServeArgs::default()
+        };
+        let config = Config::resolve(&args, raw).unwrap();
+        assert_eq!(config.database_max_connections, 8, "the flag wins");
+        assert_eq!(
+            config.database_acquire_timeout,
+            std::time::Duration::from_millis(500)
+        );
+        for zero in [
+            "database_max_connections = 0",
+            "database_acquire_timeout_ms = 0",
+        ] {
+            let raw: RawConfig = toml::from_str(zero).unwrap();
+            let err = Config::resolve(&ServeArgs::default(), raw).err();
+            assert!(
+                err.is_some_and(|e| e.to_string().contains("at least 1")),
+                "{zero}"
+            );
+        }
+    }
+
+    #[test]
     fn bad_values_are_refused_with_a_reason() {
         let bad_url = ServeArgs {
             database_url: Some("mysql://x".into()),

@@ -13,7 +13,6 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection, Postgres};
 use crate::sql::{Dialect, SqlStore};
 use crate::{StoreInitError, StoreOptions};
 
-
 pub(crate) async fn open(
     url: &str,
     options: &StoreOptions,

@@ -19,7 +19,6 @@ use crate::StoreInitError;
 use crate::direct::{DirectReads, ReaderSettings};
 use crate::sql::{Dialect, SqlStore};
 
-
 /// sqlx read connections beside the one writer, and direct readers opened at start (more
 /// are opened if ever that many threads read at once).
 const READERS: u32 = 4;

@@ -72,7 +72,10 @@ mod sqlite_file {
         let db = TempDb::new();
         drop(cognate_store::connect(&db.url()).await.unwrap());
         let mut conn = sqlx::SqliteConnection::connect(&db.url()).await.unwrap();
-        sqlx::query(NEWER_MIGRATION).execute(&mut conn).await.unwrap();
+        sqlx::query(NEWER_MIGRATION)
+            .execute(&mut conn)
+            .await
+            .unwrap();
         conn.close().await.unwrap();
         let store = cognate_store::connect(&db.url()).await.unwrap();
         store.ping().await.unwrap();

@@ -12,12 +12,19 @@ use crate::on_both_backends;
 use crate::support::error_of;
 
 async fn jwks(server: &crate::support::TestServer, pool: &str) -> serde_json::Value {
-    reqwest::get(format!("{}/{pool}/.well-known/jwks.json", server.url()))
+    let response = reqwest::get(format!("{}/{pool}/.well-known/jwks.json", server.url()))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .unwrap();
+    // Relying parties may keep the set this long; rotation publishes new keys longer ahead.
+    assert_eq!(
+        response.headers()["cache-control"],
+        format!(
+            "public, max-age={}",
+            cognate_domain::signing::JWKS_MAX_AGE_SECS
+        )
+        .as_str()
+    );
+    response.json().await.unwrap()
 }
 
 /// Verifies a token's RS256 signature with the key the JWKS publishes for its kid.

@@ -31,6 +31,7 @@ pub mod devices;
 pub mod domains;
 pub mod enums;
 pub mod error;
+pub mod external;
 pub mod filter;
 pub mod group;
 pub mod hosted_ui;

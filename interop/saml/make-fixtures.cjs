@@ -88,6 +88,7 @@ function idp(options = {}) {
       { Binding: BINDING_POST, Location: 'https://idp.example.com/saml/slo-post' },
     ],
     isAssertionEncrypted: !!options.encrypt,
+    requestSignatureAlgorithm: options.signatureAlgorithm || 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
     dataEncryptionAlgorithm: options.dataAlgorithm || 'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
     keyEncryptionAlgorithm: options.keyAlgorithm || 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
     disallowEncryptionWithInsecureAlgorithm: false,
@@ -209,6 +210,9 @@ async function main() {
   write('signed-response.xml', await loginResponse('signed-response', { spOptions: { signAssertion: false, signResponse: true } }));
   write('signed-both.xml', await loginResponse('signed-both', { spOptions: { signResponse: true } }));
   write('encrypted-aes256cbc-oaep.xml', await loginResponse('encrypted-cbc', { idpOptions: { encrypt: true } }));
+  write('encrypted-aes128cbc-oaep.xml', await loginResponse('encrypted-cbc128', {
+    idpOptions: { encrypt: true, dataAlgorithm: 'http://www.w3.org/2001/04/xmlenc#aes128-cbc' },
+  }));
   write('encrypted-aes128gcm-rsa15.xml', await loginResponse('encrypted-gcm', {
     idpOptions: { encrypt: true, dataAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes128-gcm', keyAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-1_5' },
   }));
@@ -220,6 +224,14 @@ async function main() {
     spOptions: { signAssertion: false, signResponse: true },
   }));
   write('unsolicited.xml', await loginResponse('unsolicited', { values: { inResponseTo: null } }));
+  // samlify's own template, untouched: IdP-initiated, it writes InResponseTo="".
+  {
+    const provider = idp();
+    const { context } = await provider.createLoginResponse(sp(), null, 'post', { email: NAME_ID });
+    write('idp-initiated-default-template.xml', Buffer.from(context, 'base64').toString('utf8'));
+  }
+  // Signed with RSA-SHA1, which Cognate refuses.
+  write('rsa-sha1.xml', await loginResponse('rsa-sha1', { idpOptions: { signatureAlgorithm: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' } }));
 
   // Validly signed by the IdP, but wrong for this SP.
   write('wrong-audience.xml', await loginResponse('wrong-audience', { values: { audience: 'urn:amazon:cognito:sp:us-east-1_Other' } }));

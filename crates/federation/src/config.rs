@@ -75,23 +75,12 @@ impl Default for HttpSettings {
 }
 
 /// Where the four social providers live. Defaults are the real endpoints (reference §1.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SocialEndpoints {
     pub google: GoogleEndpoints,
     pub facebook: FacebookEndpoints,
     pub amazon: AmazonEndpoints,
     pub apple: AppleEndpoints,
-}
-
-impl Default for SocialEndpoints {
-    fn default() -> Self {
-        SocialEndpoints {
-            google: GoogleEndpoints::default(),
-            facebook: FacebookEndpoints::default(),
-            amazon: AmazonEndpoints::default(),
-            apple: AppleEndpoints::default(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -198,7 +198,7 @@ impl Federation {
             .and_then(Value::as_str)
             .ok_or_else(|| invalid(IdTokenProblem::MissingClaim("iss")))?
             .to_owned();
-        if !rules.issuers.iter().any(|accepted| *accepted == issuer) {
+        if !rules.issuers.contains(&issuer) {
             return Err(ExternalError::BadIssuer(issuer));
         }
         let audiences = audience_list(claims.get("aud"))

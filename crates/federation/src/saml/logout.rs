@@ -254,10 +254,10 @@ fn common_checks(
     limits: &Limits,
     now: Timestamp,
 ) -> Result<(), ExternalError> {
-    if let Some(issuer) = xml::single_child(doc, root, NS_ASSERTION, "Issuer").map_err(refuse)? {
-        if xml::text(doc, issuer).map_err(refuse)?.trim() != check.idp.entity_id {
-            return Err(refuse("Issuer does not match the identity provider"));
-        }
+    if let Some(issuer) = xml::single_child(doc, root, NS_ASSERTION, "Issuer").map_err(refuse)?
+        && xml::text(doc, issuer).map_err(refuse)?.trim() != check.idp.entity_id
+    {
+        return Err(refuse("Issuer does not match the identity provider"));
     }
     if xml::attr(doc, root, "Destination").is_some_and(|d| d != check.destination) {
         return Err(refuse("Destination does not match"));

@@ -236,15 +236,17 @@ fn read_assertion(
     if status != Some(STATUS_SUCCESS) {
         return Err(refuse(reason::STATUS));
     }
-    if let Some(issuer) = xml::single_child(doc, root, NS_ASSERTION, "Issuer").map_err(malformed)? {
-        if xml::text(doc, issuer).map_err(malformed)?.trim() != check.idp.entity_id {
-            return Err(refuse(reason::ISSUER));
-        }
+    if let Some(issuer) = xml::single_child(doc, root, NS_ASSERTION, "Issuer").map_err(malformed)?
+        && xml::text(doc, issuer).map_err(malformed)?.trim() != check.idp.entity_id
+    {
+        return Err(refuse(reason::ISSUER));
     }
     if xml::attr(doc, root, "Destination").is_some_and(|d| d != check.acs_url) {
         return Err(refuse(reason::DESTINATION));
     }
-    let in_response_to = xml::attr(doc, root, "InResponseTo").map(str::to_owned);
+    let in_response_to = xml::attr(doc, root, "InResponseTo")
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned);
     check_in_response_to(in_response_to.as_deref(), check)?;
 
     // The assertion itself, which the signature covers.
@@ -316,6 +318,8 @@ fn check_in_response_to(
     value: Option<&str>,
     check: &SamlResponseCheck<'_>,
 ) -> Result<(), ExternalError> {
+    // Some IdPs write `InResponseTo=""` on unsolicited responses; empty means absent.
+    let value = value.filter(|v| !v.is_empty());
     match (&check.expected_in_response_to, value) {
         (Some(expected), Some(got)) if got == expected => Ok(()),
         (Some(_), Some(_)) => Err(refuse(reason::IN_RESPONSE_TO)),

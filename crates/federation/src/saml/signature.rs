@@ -181,3 +181,131 @@ fn profile_problem(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A signature on `<r ID="a">` with the given pieces (no cryptography involved).
+    fn profile(
+        c14n: &str,
+        method: &str,
+        uri: &str,
+        transforms: &str,
+        digest: &str,
+        extra: &str,
+    ) -> Result<(), &'static str> {
+        let xml = format!(
+            r##"<r xmlns:ds="{NS_DSIG}" ID="a"><ds:Signature><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{c14n}"/><ds:SignatureMethod Algorithm="{method}"/><ds:Reference URI="{uri}"><ds:Transforms>{transforms}</ds:Transforms><ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue>x</ds:DigestValue></ds:Reference>{extra}</ds:SignedInfo></ds:Signature></r>"##
+        );
+        let doc = xml::parse(&xml).unwrap();
+        let root = doc.document_element().unwrap();
+        let signature = xml::children_named(&doc, root, NS_DSIG, "Signature")[0];
+        profile_problem(&doc, signature, root)
+    }
+
+    const RSA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+    const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+
+    fn transforms(algorithms: &[&str]) -> String {
+        algorithms
+            .iter()
+            .map(|a| format!(r#"<ds:Transform Algorithm="{a}"/>"#))
+            .collect()
+    }
+
+    #[test]
+    fn the_saml_profile_is_accepted() {
+        let t = transforms(&[ENVELOPED, EXC_C14N]);
+        assert_eq!(profile(EXC_C14N, RSA256, "#a", &t, SHA256, ""), Ok(()));
+    }
+
+    #[test]
+    fn everything_outside_the_profile_is_refused() {
+        let t = transforms(&[ENVELOPED, EXC_C14N]);
+        let xpath = transforms(&[ENVELOPED, "http://www.w3.org/TR/1999/REC-xpath-19991116"]);
+        let xslt = transforms(&["http://www.w3.org/TR/1999/REC-xslt-19991116"]);
+        let second = r##"<ds:Reference URI="#a"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/></ds:Reference>"##;
+        let cases = [
+            (
+                "inclusive c14n",
+                profile(
+                    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+                    RSA256,
+                    "#a",
+                    &t,
+                    SHA256,
+                    "",
+                ),
+            ),
+            (
+                "c14n with comments",
+                profile(
+                    "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
+                    RSA256,
+                    "#a",
+                    &t,
+                    SHA256,
+                    "",
+                ),
+            ),
+            (
+                "rsa-sha1",
+                profile(
+                    EXC_C14N,
+                    "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+                    "#a",
+                    &t,
+                    SHA256,
+                    "",
+                ),
+            ),
+            (
+                "hmac",
+                profile(
+                    EXC_C14N,
+                    "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
+                    "#a",
+                    &t,
+                    SHA256,
+                    "",
+                ),
+            ),
+            ("empty URI", profile(EXC_C14N, RSA256, "", &t, SHA256, "")),
+            (
+                "another element",
+                profile(EXC_C14N, RSA256, "#b", &t, SHA256, ""),
+            ),
+            (
+                "external URI",
+                profile(EXC_C14N, RSA256, "http://evil/x", &t, SHA256, ""),
+            ),
+            (
+                "XPath transform",
+                profile(EXC_C14N, RSA256, "#a", &xpath, SHA256, ""),
+            ),
+            (
+                "XSLT transform",
+                profile(EXC_C14N, RSA256, "#a", &xslt, SHA256, ""),
+            ),
+            (
+                "sha1 digest",
+                profile(
+                    EXC_C14N,
+                    RSA256,
+                    "#a",
+                    &t,
+                    "http://www.w3.org/2000/09/xmldsig#sha1",
+                    "",
+                ),
+            ),
+            (
+                "two references",
+                profile(EXC_C14N, RSA256, "#a", &t, SHA256, second),
+            ),
+        ];
+        for (name, result) in cases {
+            assert!(result.is_err(), "{name}");
+        }
+    }
+}

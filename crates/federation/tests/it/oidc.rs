@@ -178,7 +178,7 @@ async fn userinfo_by_post_and_explicit_endpoints_without_discovery() {
         .unwrap();
     assert_eq!(signed_in.subject, "bob");
     assert_eq!(op.seen("/userinfo")[0].method, "POST");
-    assert!(op.seen("/token")[0].params.get("code_verifier").is_none());
+    assert!(!op.seen("/token")[0].params.contains_key("code_verifier"));
 }
 
 #[tokio::test]

@@ -267,6 +267,7 @@ fn signed_responses_from_a_real_idp_are_accepted() {
         "signed-response.xml",
         "signed-both.xml",
         "encrypted-aes256cbc-oaep.xml",
+        "encrypted-aes128cbc-oaep.xml",
         "encrypted-aes128gcm-rsa15.xml",
         "encrypted-aes256gcm-oaep.xml",
         "encrypted-then-signed-response.xml",
@@ -309,6 +310,13 @@ fn unsolicited_responses_are_idp_initiated_only() {
     // Where a request was sent, the answer must say so.
     let case = Case::new("unsolicited.xml");
     assert_eq!(case.refused(), invalid("InResponseTo is missing."));
+    // samlify's stock template writes `InResponseTo=""` when unsolicited: that is absent.
+    let mut stock = Case::new("idp-initiated-default-template.xml");
+    stock.expected_in_response_to = None;
+    let assertion = stock.run().unwrap();
+    assert_eq!(assertion.name_id, m("nameId"));
+    assert_eq!(assertion.session_index, None);
+    assert!(assertion.attributes.is_empty());
     // A solicited response cannot be replayed as an unsolicited one.
     let mut case = Case::new("signed-assertion.xml");
     case.expected_in_response_to = None;
@@ -328,6 +336,7 @@ fn attacks_are_refused_with_cognitos_texts() {
             BAD_ASSERTION_SIGNATURE.to_owned(),
         ),
         ("tampered-nameid.xml", BAD_ASSERTION_SIGNATURE.to_owned()),
+        ("rsa-sha1.xml", BAD_ASSERTION_SIGNATURE.to_owned()),
         (
             "xsw-two-assertions.xml",
             invalid("The SAML response must contain exactly one assertion."),

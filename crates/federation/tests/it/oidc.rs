@@ -624,3 +624,45 @@ async fn discovery_must_name_its_own_issuer() {
         )
     );
 }
+
+#[tokio::test]
+async fn redirects_and_discovered_endpoints_obey_the_url_rule() {
+    let op = Op::start(NOW_SECS).await;
+    let engine = engine();
+    let token = op.with(|s| s.signing.clone()).sign(&op.claims("alice"));
+    let via = |target: String| {
+        op.with(|s| s.moved_to = target);
+        IdTokenCheck {
+            jwks_uri: Some(format!("{}/moved", op.base)),
+            ..check(&op)
+        }
+    };
+    // A redirect to the same loopback server is followed (dev mode)...
+    let accepted = engine
+        .verify_id_token(&token, &via(format!("{}/jwks", op.base)), now())
+        .await
+        .unwrap();
+    assert_eq!(accepted.subject, "alice");
+    // ...one to plain http elsewhere is not.
+    let fresh = engine_with(|_| {});
+    let error = fresh
+        .verify_id_token(
+            &token,
+            &via("http://idp.example.com/jwks".to_owned()),
+            now(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(description(error), "Redirect refused");
+
+    // Discovery cannot point the code exchange at an http host that is not loopback.
+    op.with(|s| s.advertised_token_endpoint = Some("http://tokens.example.com/token".to_owned()));
+    let error = engine_with(|_| {})
+        .resolve_endpoints(&provider(&op), now())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        description(error),
+        "The URL http://tokens.example.com/token must use https"
+    );
+}

@@ -132,6 +132,10 @@ pub struct OpState {
     pub jwks_padding: usize,
     pub now_secs: i64,
     pub pkce_supported: bool,
+    /// Where `/moved` redirects to.
+    pub moved_to: String,
+    /// A token endpoint the discovery document names instead of its own.
+    pub advertised_token_endpoint: Option<String>,
     /// Sign in with Apple: the client secret is an ES256 JWT checked with this key.
     pub client_secret_jwt_key: Option<jsonwebtoken::DecodingKey>,
 }
@@ -168,10 +172,13 @@ impl Op {
             now_secs,
             pkce_supported: true,
             client_secret_jwt_key: None,
+            moved_to: String::new(),
+            advertised_token_endpoint: None,
         }));
         let router = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             .route("/jwks", get(jwks))
+            .route("/moved", get(moved))
             .route("/token", axum::routing::post(token))
             .route("/userinfo", get(userinfo).post(userinfo_post))
             .with_state(state.clone());
@@ -264,7 +271,7 @@ async fn discovery(State(state): Shared) -> Response {
     let mut doc = json!({
         "issuer": s.issuer,
         "authorization_endpoint": format!("{}/authorize", s.issuer),
-        "token_endpoint": format!("{}/token", s.issuer),
+        "token_endpoint": s.advertised_token_endpoint.clone().unwrap_or(format!("{}/token", s.issuer)),
         "userinfo_endpoint": format!("{}/userinfo", s.issuer),
         "jwks_uri": format!("{}/jwks", s.issuer),
         "response_types_supported": ["code"],
@@ -274,6 +281,11 @@ async fn discovery(State(state): Shared) -> Response {
         doc["code_challenge_methods_supported"] = json!(["S256"]);
     }
     axum::Json(doc).into_response()
+}
+
+async fn moved(State(state): Shared) -> Response {
+    let target = state.lock().unwrap().moved_to.clone();
+    (StatusCode::FOUND, [("location", target)]).into_response()
 }
 
 async fn jwks(State(state): Shared) -> Response {

@@ -11,6 +11,7 @@
 mod client;
 mod client_credentials;
 mod crypto;
+mod federation;
 mod load;
 mod scenarios;
 mod server;
@@ -59,6 +60,9 @@ enum Command {
     },
     /// The client_credentials grant at a domain's token endpoint (machine-to-machine tokens).
     ClientCredentials,
+    /// The federation engine's cost per check: SAML Responses (samlify fixtures) and an
+    /// upstream ID token, in-process.
+    Federation,
     /// Crypto, flows and admin, one after the other.
     All,
 }
@@ -81,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
         Command::ClientCredentials => {
             client_credentials::run(&cli.server, &cli.database, settings).await?
         }
+        Command::Federation => federation::report().await?,
         Command::Memory { users } => scenarios::memory(&cli.server, &cli.database, users).await?,
         Command::All => {
             crypto::report();

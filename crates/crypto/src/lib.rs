@@ -5,6 +5,8 @@
 //! - [`srp`]: Cognito's SRP-6a variant over the RFC 3526 3072-bit group (`USER_SRP_AUTH`,
 //!   device SRP, the `PASSWORD_CLAIM_SIGNATURE` and its `TIMESTAMP`), both the server half
 //!   and the client half (for tests, tools and benchmarks).
+//! - [`legacy_hash`]: password hashes imported from other systems (bcrypt, PBKDF2-SHA256,
+//!   scrypt incl. Firebase's, argon2id), checked once at the first password sign-in.
 //! - [`jwt`]: RS256 signing and verification with a `kid` per key, and the public JWK.
 //! - [`seal`]: AES-256-GCM sealing of secrets at rest and of session tokens, subkey
 //!   derivation, and the keyed hash for values stored only as hashes.
@@ -34,6 +36,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod jwt;
+pub mod legacy_hash;
 pub mod oauth;
 pub mod random;
 pub mod seal;

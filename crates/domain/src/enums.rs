@@ -135,3 +135,17 @@ impl TimeUnit {
         }
     }
 }
+
+cognito_enum!(
+    /// Where a user import job is (UserImportJobStatusType).
+    ImportJobStatus {
+        Created = "Created",
+        Pending = "Pending",
+        InProgress = "InProgress",
+        Stopping = "Stopping",
+        Expired = "Expired",
+        Stopped = "Stopped",
+        Failed = "Failed",
+        Succeeded = "Succeeded",
+    }
+);

@@ -15,6 +15,8 @@
 //! - [`domains`], [`resource_server`], [`oauth`]: a pool's domains, its resource servers, and
 //!   the OAuth 2.0 / OpenID Connect endpoints its domains serve.
 //! - [`hosted_ui`], [`branding`]: the hosted pages of a domain and how they look.
+//! - [`import_jobs`]: user import jobs (CSV files imported in the background), with their own
+//!   service value and store family; [`legacy_password`]: imported password hashes.
 //! - [`ports`]: the traits `store` and `server` implement.
 //! - [`error`]: errors named after Cognito's exceptions, with Cognito's messages.
 
@@ -36,7 +38,9 @@ pub mod filter;
 pub mod group;
 pub mod hosted_ui;
 pub mod ids;
+pub mod import_jobs;
 pub mod keys;
+pub mod legacy_password;
 pub mod messages;
 pub mod mfa;
 pub mod oauth;

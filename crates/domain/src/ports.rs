@@ -117,7 +117,9 @@ pub struct FailureState {
 /// [`OAuthStore`] half, which every store implements too; a user's remembered devices are
 /// in the [`AuthenticatorStore`] half.
 #[async_trait]
-pub trait Store: OAuthStore + BrandingStore + AuthenticatorStore + Send + Sync {
+pub trait Store:
+    OAuthStore + BrandingStore + AuthenticatorStore + crate::import_jobs::ImportJobStore + Send + Sync
+{
     /// Answers only when the backend is reachable.
     async fn ping(&self) -> StoreResult<()>;
 

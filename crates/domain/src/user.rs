@@ -55,6 +55,11 @@ pub struct PasswordRecord {
     pub set_at: Timestamp,
     /// When a temporary (admin-set) password stops working.
     pub temporary_until: Option<Timestamp>,
+    /// Set (to the algorithm's name) while `sealed` holds a hash imported from another
+    /// system instead of a verifier; the first password sign-in replaces it (see
+    /// `legacy_password`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<String>,
 }
 
 /// A user's software tokens: the verified one sign-ins check, and one AssociateSoftwareToken
@@ -776,6 +781,7 @@ impl Domain {
                 .seal_verifier(&password_purpose(&pool.id, sub), &verifier)?,
             set_at: now,
             temporary_until: temporary.then(|| now.plus_secs(validity_days * 86_400)),
+            legacy: None,
         })
     }
 
@@ -785,7 +791,7 @@ impl Domain {
         pool: &UserPool,
         user: &User,
     ) -> Result<Option<cognate_crypto::srp::Verifier>> {
-        let Some(record) = &user.password else {
+        let Some(record) = user.password.as_ref().filter(|p| p.legacy.is_none()) else {
             return Ok(None);
         };
         self.keys
@@ -794,7 +800,7 @@ impl Domain {
     }
 }
 
-fn password_purpose(pool_id: &str, sub: &str) -> Vec<u8> {
+pub(crate) fn password_purpose(pool_id: &str, sub: &str) -> Vec<u8> {
     format!("password:{pool_id}:{sub}").into_bytes()
 }
 

@@ -80,6 +80,7 @@ fn bench_user(i: usize) -> UserWrite {
         sealed: vec![0x5a; 400],
         set_at: T0,
         temporary_until: None,
+        legacy: None,
     });
     let alias = format!("email:{email}");
     insert(

@@ -45,6 +45,8 @@ mod oauth;
 mod branding;
 // Remembered devices (the `AuthenticatorStore` half of the port).
 mod devices;
+// User import jobs (the `ImportJobStore` family).
+mod import_jobs;
 use crate::records::{
     conflict, fail, from_doc, from_docs, is_unique_violation, prefix_successor, to_doc,
 };

@@ -93,7 +93,7 @@ impl Domain {
         if had_failures {
             self.clear_failed_passwords(&pool.id, &user.sub).await?;
         }
-        Ok(user)
+        self.finish_legacy_password(pool, user, password).await
     }
 
     /// Recomputes the verifier from the password and compares it with the stored one.
@@ -103,6 +103,9 @@ impl Domain {
         user: &User,
         password: &str,
     ) -> Result<bool> {
+        if let Some(matches) = self.legacy_password_matches(pool, user, password)? {
+            return Ok(matches);
+        }
         let Some(verifier) = self.open_password(pool, user)? else {
             return Ok(false);
         };

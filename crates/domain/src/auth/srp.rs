@@ -48,7 +48,10 @@ impl Domain {
             &[username],
             params.get("SECRET_HASH").map(String::as_str),
         )?;
-        let user = self.find_sign_in_user(&caller.pool, username).await?;
+        // A user with only an imported hash is answered as Cognito answers a user its
+        // migration trigger would create: as unknown (see `legacy_password`).
+        let user = (self.find_sign_in_user(&caller.pool, username).await?)
+            .filter(|u| !u.has_legacy_password());
         if let Some(user) = user.as_ref().filter(|u| u.enabled) {
             self.pre_authentication(
                 &caller.pool,

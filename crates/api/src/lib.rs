@@ -12,6 +12,7 @@
 //! - [`sigv4`]: SigV4 verification for the IAM-authorised operations.
 //! - [`oauth`]: each pool's JWKS and OpenID discovery document, and the OAuth 2.0 / OpenID
 //!   Connect endpoints of a pool's domain, routed by the `Host` header.
+//! - [`import_upload`]: the PreSignedUrl of user import jobs (a CSV `PUT`).
 //! - [`operator`]: `/health`, `/metrics`, and the dev-mode outbox and reset endpoints.
 //! - [`cors`]: CORS on what a browser app calls (the JSON API, the OAuth back channel, JWKS,
 //!   discovery), never on the hosted pages.
@@ -19,6 +20,7 @@
 
 pub mod cors;
 pub mod error;
+pub mod import_upload;
 pub mod json_api;
 pub mod oauth;
 pub mod operator;
@@ -31,8 +33,9 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use cognate_domain::Domain;
+use cognate_domain::import_jobs::ImportJobs;
 use tracing::Instrument;
 
 /// Renders the Prometheus exposition text.
@@ -42,6 +45,8 @@ pub type MetricsRenderer = Arc<dyn Fn() -> String + Send + Sync>;
 #[derive(Clone)]
 pub struct AppState {
     pub domain: Arc<Domain>,
+    /// User import jobs (their own service over the same store).
+    pub import_jobs: Arc<ImportJobs>,
     pub sigv4: Arc<sigv4::SigV4Settings>,
     pub access_keys: Arc<dyn sigv4::AccessKeys + Send + Sync>,
     pub max_body_bytes: usize,
@@ -60,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", post(json_api::handle).layer(api_cors))
         .route("/health", get(operator::health))
         .route("/metrics", get(operator::metrics))
+        .route("/_cognate/user-import/{token}", put(import_upload::put))
         .route(
             "/{pool_id}/.well-known/jwks.json",
             get(oauth::jwks).layer(oauth_cors.clone()),

@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Context;
 use cognate_api::AppState;
 use cognate_api::sigv4::SigV4Settings;
+use cognate_domain::import_jobs::ImportJobs;
 use cognate_domain::keys::KeyCheck;
 use cognate_domain::time::{Clock, SystemClock};
 use cognate_domain::{Domain, DomainConfig, Keyring, Ports};
@@ -32,6 +33,20 @@ pub async fn build_with_clock(
     config: &Config,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(axum::Router, Arc<Domain>)> {
+    let built = build_services(config, clock).await?;
+    Ok((built.router, built.domain))
+}
+
+/// What [`build_services`] makes: the router and the services whose background work the
+/// caller runs (see [`run_import_jobs`]).
+pub struct Built {
+    pub router: axum::Router,
+    pub domain: Arc<Domain>,
+    pub import_jobs: Arc<ImportJobs>,
+}
+
+/// Builds the domain, its services and the router.
+pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Built> {
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!(
@@ -87,8 +102,10 @@ pub async fn build_with_clock(
         .map(|k| (k.id.clone(), k.secret.clone()))
         .collect();
     let metrics = metrics_handle();
+    let import_jobs = Arc::new(ImportJobs::new(domain.clone()));
     let state = AppState {
         domain: domain.clone(),
+        import_jobs: import_jobs.clone(),
         sigv4: Arc::new(SigV4Settings {
             service: "cognito-idp".to_owned(),
             // Dev mode is a drop-in for Cognito in any region: the SDKs' default regions vary,
@@ -108,7 +125,11 @@ pub async fn build_with_clock(
         dev: config.dev,
         cors: config.cors.clone(),
     };
-    Ok((cognate_api::router(state), domain))
+    Ok(Built {
+        router: cognate_api::router(state),
+        domain,
+        import_jobs,
+    })
 }
 
 /// Refuses to start a node whose key-encryption key differs from the one the database's
@@ -207,12 +228,26 @@ pub async fn purge_periodically(domain: Arc<Domain>) {
     }
 }
 
+/// Runs this node's share of user import jobs: every second it claims runnable jobs (any
+/// node may claim any job; leases in the store keep two nodes off one job) and runs them.
+pub async fn run_import_jobs(jobs: Arc<ImportJobs>) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(e) = jobs.work().await {
+            tracing::warn!(error = %e, detail = e.detail().unwrap_or(""), "user import worker failed; retrying");
+        }
+    }
+}
+
 /// A server running in the background, for tests and embedding.
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub domain: Arc<Domain>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    worker: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -222,6 +257,7 @@ impl RunningServer {
 
     /// Stops accepting, lets in-flight requests finish, and waits.
     pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.worker.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -246,16 +282,18 @@ pub async fn spawn_with_clock(
     if config.public_url.ends_with(":0") {
         config.public_url = format!("http://{addr}");
     }
-    let (router, domain) = build_with_clock(&config, clock).await?;
-    announce_public_url(&domain).await;
+    let built = build_services(&config, clock).await?;
+    announce_public_url(&built.domain).await;
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, router, async move {
+    let task = tokio::spawn(serve(listener, built.router, async move {
         let _ = rx.await;
     }));
+    let worker = tokio::spawn(run_import_jobs(built.import_jobs));
     Ok(RunningServer {
         addr,
-        domain,
+        domain: built.domain,
         shutdown: Some(tx),
         task,
+        worker,
     })
 }

@@ -88,7 +88,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(&args)?;
     init_logging(&config);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let (router, domain) = cognate_server::build(&config).await?;
+    let built = cognate_server::build_services(
+        &config,
+        std::sync::Arc::new(cognate_domain::time::SystemClock),
+    )
+    .await?;
+    let (router, domain) = (built.router, built.domain);
     cognate_server::announce_public_url(&domain).await;
     tracing::info!(
         listen = %listener.local_addr()?,
@@ -97,8 +102,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "cognate is serving"
     );
     let purger = tokio::spawn(cognate_server::purge_periodically(domain));
+    let importer = tokio::spawn(cognate_server::run_import_jobs(built.import_jobs));
     cognate_server::serve(listener, router, shutdown_signal()).await?;
     purger.abort();
+    importer.abort();
     tracing::info!("cognate stopped");
     Ok(())
 }

@@ -13,6 +13,7 @@ mod convert;
 mod devices;
 mod domains;
 mod groups;
+mod import_jobs;
 mod me;
 mod mfa;
 mod passkeys;
@@ -42,6 +43,7 @@ use crate::sigv4::{self, Caller};
 #[derive(Clone)]
 pub struct Ctx {
     pub domain: Arc<Domain>,
+    pub import_jobs: Arc<cognate_domain::import_jobs::ImportJobs>,
     pub caller: Option<Caller>,
 }
 
@@ -60,6 +62,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
         let caller = authenticate(&state, operation, &parts, &body)?;
         let ctx = Ctx {
             domain: state.domain.clone(),
+            import_jobs: state.import_jobs.clone(),
             caller,
         };
         dispatch(operation, ctx, &body).await
@@ -214,6 +217,11 @@ async fn dispatch(operation: Operation, ctx: Ctx, body: &[u8]) -> Result<Vec<u8>
         GetUserPoolMfaConfig => pools::get_user_pool_mfa_config,
         SetUserPoolMfaConfig => pools::set_user_pool_mfa_config,
         GetCSVHeader => pools::get_csv_header,
+        CreateUserImportJob => import_jobs::create_user_import_job,
+        DescribeUserImportJob => import_jobs::describe_user_import_job,
+        ListUserImportJobs => import_jobs::list_user_import_jobs,
+        StartUserImportJob => import_jobs::start_user_import_job,
+        StopUserImportJob => import_jobs::stop_user_import_job,
         TagResource => pools::tag_resource,
         UntagResource => pools::untag_resource,
         ListTagsForResource => pools::list_tags_for_resource,

@@ -11,11 +11,7 @@ use cognate_domain::{Error, ErrorKind};
 use crate::AppState;
 
 /// `PUT /_cognate/user-import/{token}`.
-pub async fn put(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    body: Body,
-) -> Response {
+pub async fn put(State(state): State<AppState>, Path(token): Path<String>, body: Body) -> Response {
     match upload(&state, &token, body).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => s3_error(&e),
@@ -46,14 +42,21 @@ fn s3_error(e: &Error) -> Response {
             e.message.as_str(),
         ),
         ErrorKind::InternalError => {
-            tracing::error!(detail = e.detail().unwrap_or(""), "user import upload failed");
+            tracing::error!(
+                detail = e.detail().unwrap_or(""),
+                "user import upload failed"
+            );
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",
                 "We encountered an internal error. Please try again.",
             )
         }
-        _ => (StatusCode::BAD_REQUEST, "InvalidArgument", e.message.as_str()),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            e.message.as_str(),
+        ),
     };
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{}</Message></Error>",

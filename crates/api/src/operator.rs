@@ -44,9 +44,48 @@ pub async fn health(State(state): State<AppState>) -> Response {
 /// `GET /metrics`: requests, errors and latency per operation, in Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     match &state.metrics {
-        Some(render) => ([("content-type", "text/plain; version=0.0.4")], render()).into_response(),
+        Some(render) => {
+            let mut text = render();
+            text.push_str(&usage_metrics(&state).await);
+            ([("content-type", "text/plain; version=0.0.4")], text).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "metrics are disabled").into_response(),
     }
+}
+
+/// This month's active users and messages per pool, read from the store (so every node
+/// reports the same numbers), as Prometheus gauges.
+async fn usage_metrics(state: &AppState) -> String {
+    let rows = match state.domain.current_usage().await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(error = %e, detail = e.detail().unwrap_or(""), "usage metrics unavailable");
+            return String::new();
+        }
+    };
+    let mut text = String::from(
+        "# HELP cognate_monthly_active_users Distinct users who signed in, refreshed tokens or otherwise acted this calendar month (UTC).\n\
+         # TYPE cognate_monthly_active_users gauge\n",
+    );
+    for row in &rows {
+        text.push_str(&format!(
+            "cognate_monthly_active_users{{pool_id=\"{}\",month=\"{}\"}} {}\n",
+            row.pool_id, row.month, row.active_users
+        ));
+    }
+    text.push_str(
+        "# HELP cognate_monthly_messages_sent Email and SMS messages sent this calendar month (UTC).\n\
+         # TYPE cognate_monthly_messages_sent gauge\n",
+    );
+    for row in &rows {
+        for (medium, sent) in [("EMAIL", row.emails), ("SMS", row.sms)] {
+            text.push_str(&format!(
+                "cognate_monthly_messages_sent{{pool_id=\"{}\",month=\"{}\",medium=\"{medium}\"}} {sent}\n",
+                row.pool_id, row.month
+            ));
+        }
+    }
+    text
 }
 
 #[derive(Debug, Deserialize)]

@@ -285,7 +285,8 @@ fn non_empty(digest: Vec<u8>) -> Result<Vec<u8>, HashFormatError> {
 /// (`value` and `salt`, base64) and `credentialData` (`hashIterations`, `algorithm`).
 /// Both a credential as a realm export writes it and the two documents merged are read.
 fn parse_keycloak(encoded: &str) -> Result<Form, HashFormatError> {
-    let invalid = || bad("The Keycloak credential is not valid JSON with secretData and credentialData.");
+    let invalid =
+        || bad("The Keycloak credential is not valid JSON with secretData and credentialData.");
     let credential: serde_json::Value = serde_json::from_str(encoded).map_err(|_| invalid())?;
     let part = |name: &str| -> Option<serde_json::Value> {
         match credential.get(name)? {
@@ -440,7 +441,7 @@ fn firebase_scrypt(
     log_n: u8,
     r: u32,
 ) -> Option<Vec<u8>> {
-    use aws_lc_rs::cipher::{AES_256, EncryptionContext, EncryptingKey, UnboundCipherKey};
+    use aws_lc_rs::cipher::{AES_256, EncryptingKey, EncryptionContext, UnboundCipherKey};
     let salted = [salt, separator].concat();
     let key = scrypt_digest(password, &salted, log_n, r, 1, 32)?;
     let key = UnboundCipherKey::new(&AES_256, &key).ok()?;
@@ -596,7 +597,12 @@ mod tests {
     #[test]
     fn firebase_scrypt_reference_vector() {
         let encoded = "$firebase-scrypt$rounds=8,mem_cost=14,salt_separator=Bw==,signer_key=jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==$42xEC+ixf3L2lw==$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==";
-        check(HashAlgorithm::Scrypt, encoded, "user1password", "user2password");
+        check(
+            HashAlgorithm::Scrypt,
+            encoded,
+            "user1password",
+            "user2password",
+        );
     }
 
     // The reference implementation's test.c (phc-winner-argon2), Argon2id, v=19.
@@ -625,15 +631,27 @@ mod tests {
                 "pbkdf2_sha256$0$salt$AAAA",
                 "iteration",
             ),
-            (HashAlgorithm::Pbkdf2Sha256, "{\"secretData\":1}", "hashIterations"),
-            (HashAlgorithm::Scrypt, "$scrypt$ln=40,r=8,p=1$c2FsdA$AAAA", "out of range"),
+            (
+                HashAlgorithm::Pbkdf2Sha256,
+                "{\"secretData\":1}",
+                "hashIterations",
+            ),
+            (
+                HashAlgorithm::Scrypt,
+                "$scrypt$ln=40,r=8,p=1$c2FsdA$AAAA",
+                "out of range",
+            ),
             (HashAlgorithm::Scrypt, "$bcrypt$", "PHC"),
             (
                 HashAlgorithm::Argon2id,
                 "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdA$AAAAAAAAAAAAAAAAAAAAAA",
                 "highest",
             ),
-            (HashAlgorithm::Argon2id, "$argon2i$v=19$m=8,t=1,p=1$c2FsdA$AAAA", "ARGON2ID"),
+            (
+                HashAlgorithm::Argon2id,
+                "$argon2i$v=19$m=8,t=1,p=1$c2FsdA$AAAA",
+                "ARGON2ID",
+            ),
         ];
         for (algorithm, encoded, expected) in cases {
             let err = LegacyHash::parse(algorithm, encoded).unwrap_err();
@@ -649,6 +667,9 @@ mod tests {
         )
         .unwrap();
         let text = format!("{hash:?}");
-        assert!(!text.contains("seasalt") && !text.contains("CWWF"), "{text}");
+        assert!(
+            !text.contains("seasalt") && !text.contains("CWWF"),
+            "{text}"
+        );
     }
 }

@@ -662,7 +662,7 @@ impl Domain {
     }
 }
 
-fn secret_purpose(client_id: &str) -> Vec<u8> {
+pub(crate) fn secret_purpose(client_id: &str) -> Vec<u8> {
     format!("client-secret:{client_id}").into_bytes()
 }
 

@@ -51,7 +51,7 @@ pub(crate) fn device_not_found() -> Error {
     Error::resource_not_found("Device does not exist.")
 }
 
-fn verifier_purpose(pool_id: &str, sub: &str, device_key: &str) -> Vec<u8> {
+pub(crate) fn verifier_purpose(pool_id: &str, sub: &str, device_key: &str) -> Vec<u8> {
     format!("device:{pool_id}:{sub}:{device_key}").into_bytes()
 }
 

@@ -23,7 +23,7 @@ use crate::pool::UserPool;
 use crate::ports::{Conflict, StoreError};
 use crate::user::{PasswordRecord, User};
 
-fn legacy_purpose(pool_id: &str, sub: &str) -> Vec<u8> {
+pub(crate) fn legacy_purpose(pool_id: &str, sub: &str) -> Vec<u8> {
     format!("legacy-password:{pool_id}:{sub}").into_bytes()
 }
 

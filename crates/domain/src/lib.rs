@@ -17,6 +17,9 @@
 //! - [`hosted_ui`], [`branding`]: the hosted pages of a domain and how they look.
 //! - [`import_jobs`]: user import jobs (CSV files imported in the background), with their own
 //!   service value and store family; [`legacy_password`]: imported password hashes.
+//! - [`transfer`]: export, import and migration of everything a store holds (versioned JSON
+//!   lines, secrets re-sealed for a target key, idempotent writes).
+//! - [`usage`]: monthly active users and messages sent, counted in the store.
 //! - [`ports`]: the traits `store` and `server` implement.
 //! - [`error`]: errors named after Cognito's exceptions, with Cognito's messages.
 
@@ -54,7 +57,9 @@ pub mod selfservice;
 pub mod signing;
 pub mod time;
 pub mod tokens;
+pub mod transfer;
 pub mod triggers;
+pub mod usage;
 pub mod user;
 
 mod b64;

@@ -132,7 +132,9 @@ impl Domain {
         self.sender.send(&message).await.map_err(|detail| {
             tracing::warn!(pool_id = %message.pool_id, medium = %message.medium, %detail, "message delivery failed");
             Error::new(ErrorKind::CodeDeliveryFailure, "Unable to deliver the message. Try again later.")
-        })
+        })?;
+        self.count_message(&message.pool_id, message.medium).await;
+        Ok(())
     }
 
     /// Delivers a code or invitation, or hands it to the pool's custom sender function

@@ -97,7 +97,7 @@ pub(crate) fn sign_in_factors(pool: &UserPool, user: &User) -> Vec<MfaFactor> {
         .collect()
 }
 
-fn secret_purpose(pool_id: &str, sub: &str, pending: bool) -> Vec<u8> {
+pub(crate) fn secret_purpose(pool_id: &str, sub: &str, pending: bool) -> Vec<u8> {
     let kind = if pending { "totp-pending" } else { "totp" };
     format!("{kind}:{pool_id}:{sub}").into_bytes()
 }

@@ -118,7 +118,14 @@ pub struct FailureState {
 /// in the [`AuthenticatorStore`] half.
 #[async_trait]
 pub trait Store:
-    OAuthStore + BrandingStore + AuthenticatorStore + crate::import_jobs::ImportJobStore + Send + Sync
+    OAuthStore
+    + BrandingStore
+    + AuthenticatorStore
+    + crate::import_jobs::ImportJobStore
+    + crate::transfer::BulkStore
+    + crate::usage::UsageStore
+    + Send
+    + Sync
 {
     /// Answers only when the backend is reachable.
     async fn ping(&self) -> StoreResult<()>;

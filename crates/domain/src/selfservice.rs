@@ -238,6 +238,7 @@ impl Domain {
         }
         self.insert_user(pool, &user, false, CreatedBy::SignUp)
             .await?;
+        self.count_active_user(&pool.id, &user.sub).await;
         let delivery = match sign_up_destination(pool, &user).filter(|_| !decided.auto_confirm) {
             Some((medium, destination, attribute)) => {
                 self.send_code(
@@ -481,6 +482,7 @@ impl Domain {
             user.status = UserStatus::Confirmed;
         }
         self.save_user(&public.pool, &mut user).await?;
+        self.count_active_user(&public.pool.id, &user.sub).await;
         self.clear_failed_passwords(&public.pool.id, &user.sub)
             .await?;
         self.post_confirmation(
@@ -514,6 +516,7 @@ impl Domain {
         user.password =
             Some(self.seal_password(&pool, &user.sub, &user.username, proposed, false)?);
         self.save_user(&pool, &mut user).await?;
+        self.count_active_user(&pool.id, &user.sub).await;
         if had_failures {
             self.clear_failed_passwords(&pool.id, &user.sub).await?;
         }

@@ -220,7 +220,7 @@ impl KeyCache {
     }
 }
 
-fn key_purpose(pool_id: &str, purpose: KeyPurpose) -> Vec<u8> {
+pub(crate) fn key_purpose(pool_id: &str, purpose: KeyPurpose) -> Vec<u8> {
     format!("signing-key:{pool_id}:{}", purpose.as_str()).into_bytes()
 }
 

@@ -141,6 +141,8 @@ impl Domain {
             .map_err(Error::from)?;
         let mut tokens = self.sign_tokens_with(&grant, &session, &options).await?;
         tokens.refresh_token = Some(refresh_token);
+        self.count_active_user(&grant.pool.id, &grant.user.sub)
+            .await;
         Ok(tokens)
     }
 
@@ -558,6 +560,7 @@ impl Domain {
         };
         let mut tokens = self.sign_tokens_with(&grant, &session, &options).await?;
         tokens.refresh_token = new_refresh;
+        self.count_active_user(&pool.id, &user.sub).await;
         Ok((user, tokens, session.scopes))
     }
 

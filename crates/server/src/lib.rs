@@ -3,7 +3,9 @@
 //! tests use [`spawn`] to run a real server on `127.0.0.1:0`.
 
 pub mod config;
+pub mod ops;
 pub mod outbound;
+mod progress;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

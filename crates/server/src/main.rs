@@ -3,9 +3,12 @@
 //! Run with `cognate serve --dev` for a local server on 127.0.0.1:9229 with an embedded
 //! SQLite database in `./data`.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 use cognate_domain::signing::RotationMode;
 use cognate_server::config::{Config, LogFormat, ServeArgs};
+use cognate_server::ops;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +29,68 @@ enum Command {
     Keys {
         #[command(subcommand)]
         action: KeysAction,
+    },
+    /// Write everything in the database (pools, clients, users with their sealed secrets,
+    /// groups, devices, sessions...) to a versioned JSON-lines file.
+    Export {
+        /// The file to write (`-` for standard output); it must not exist.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seal the secrets for this key-encryption key (a file as the server keeps it)
+        /// instead of this server's, for an import into a server with another key.
+        #[arg(long)]
+        target_key_file: Option<PathBuf>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Read a file made by `export` into the database (run it again after an interruption:
+    /// nothing is duplicated).
+    Import {
+        /// The file to read (`-` for standard input).
+        #[arg(long)]
+        file: PathBuf,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Copy everything from one database into another, e.g. from SQLite to PostgreSQL.
+    Migrate {
+        /// The database to read (`sqlite://…` or `postgres://…`).
+        #[arg(long)]
+        from: String,
+        /// The database to write; its schema is created if need be.
+        #[arg(long)]
+        to: String,
+        /// Re-seal the secrets for this key-encryption key (a file as the server keeps it).
+        #[arg(long)]
+        target_key_file: Option<PathBuf>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Write a consistent copy of the server's SQLite database while it runs.
+    Backup {
+        /// The backup file to create.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Put a backup made by `backup` back in place of the SQLite database (server stopped).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Monthly active users and messages sent, by pool and month.
+    Usage {
+        #[arg(long)]
+        pool_id: Option<String>,
+        /// `YYYY-MM` (UTC).
+        #[arg(long)]
+        month: Option<String>,
+        #[command(flatten)]
+        serve: ServeArgs,
     },
     /// Print the messages a dev-mode server recorded instead of (or before) sending them.
     Outbox {
@@ -81,6 +146,44 @@ fn main() -> anyhow::Result<()> {
                     serve,
                 },
         } => runtime.block_on(rotate_keys(&pool_id, now, serve)),
+        Command::Export {
+            out,
+            target_key_file,
+            serve,
+        } => runtime.block_on(async {
+            let config = operator_config(&serve)?;
+            ops::export(&config, &out, target_key_file.as_deref()).await
+        }),
+        Command::Import { file, serve } => {
+            runtime.block_on(async { ops::import(&operator_config(&serve)?, &file).await })
+        }
+        Command::Migrate {
+            from,
+            to,
+            target_key_file,
+            serve,
+        } => runtime.block_on(async {
+            let config = operator_config(&serve)?;
+            ops::migrate(&config, &from, &to, target_key_file.as_deref()).await
+        }),
+        Command::Backup { out, serve } => {
+            runtime.block_on(async { ops::backup(&operator_config(&serve)?, &out).await })
+        }
+        Command::Restore { from, serve } => {
+            runtime.block_on(async { ops::restore(&operator_config(&serve)?, &from).await })
+        }
+        Command::Usage {
+            pool_id,
+            month,
+            serve,
+        } => runtime.block_on(async {
+            ops::usage(
+                &operator_config(&serve)?,
+                pool_id.as_deref(),
+                month.as_deref(),
+            )
+            .await
+        }),
     }
 }
 
@@ -108,6 +211,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     importer.abort();
     tracing::info!("cognate stopped");
     Ok(())
+}
+
+/// The configuration an operator command runs with, logging warnings only (progress and
+/// results go to the terminal).
+fn operator_config(args: &ServeArgs) -> anyhow::Result<Config> {
+    let config = Config::load(args)?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_writer(std::io::stderr)
+        .try_init();
+    Ok(config)
 }
 
 /// Keeps credentials in a database URL out of the logs.

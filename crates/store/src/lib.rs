@@ -20,6 +20,7 @@
 //!   rusqlite (same SQL text, same row types), which spares each of them the two thread
 //!   switches of sqlx's SQLite driver.
 //! - `records`: record ↔ `doc` conversion and the mapping of database errors.
+//! - [`backup`]: online backups of a SQLite file (`VACUUM INTO`) and restoring one.
 //!
 //! Queries are runtime-checked (`sqlx::query*`), so building needs no database; the
 //! conformance suite in `cognate-testkit` runs every query against both backends.
@@ -29,6 +30,7 @@ use std::time::Duration;
 
 use cognate_domain::ports::Store;
 
+pub mod backup;
 mod direct;
 mod postgres;
 mod records;

@@ -47,6 +47,10 @@ mod branding;
 mod devices;
 // User import jobs (the `ImportJobStore` family).
 mod import_jobs;
+// Reading everything out for export and migration (the `BulkStore` family).
+mod bulk;
+// Monthly active users and messages (the `UsageStore` family).
+mod usage;
 use crate::records::{
     conflict, fail, from_doc, from_docs, is_unique_violation, prefix_successor, to_doc,
 };

@@ -34,6 +34,15 @@ pub use oauth::{
     domains_are_unique_across_pools_and_one_per_kind, resource_servers_round_trip_and_list_in_order,
 };
 
+// User import jobs, bulk reads and monthly usage (issue 16's families).
+mod users_in_out;
+pub use users_in_out::{
+    all_sessions_list_in_jti_order, import_batches_commit_users_with_progress_or_nothing,
+    import_job_leases_have_one_holder_and_lapse,
+    import_jobs_round_trip_list_in_id_order_and_go_with_their_pool,
+    monthly_usage_counts_distinct_users_and_messages,
+};
+
 use crate::records::{
     T0, client, code, group, insert, outbox_entry, pool, rotated, session, signing_key, update,
     user,
@@ -112,6 +121,11 @@ suite!($;
     resource_servers_round_trip_and_list_in_order,
     devices_round_trip_list_in_key_order_and_go_with_their_user,
     passkeys_round_trip_list_in_id_order_and_go_with_their_user,
+    import_jobs_round_trip_list_in_id_order_and_go_with_their_pool,
+    import_job_leases_have_one_holder_and_lapse,
+    import_batches_commit_users_with_progress_or_nothing,
+    all_sessions_list_in_jti_order,
+    monthly_usage_counts_distinct_users_and_messages,
 );
 
 const P: &str = "us-east-1_pool";

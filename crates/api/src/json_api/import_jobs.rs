@@ -25,9 +25,7 @@ fn job_out(view: JobView) -> UserImportJobType {
         skipped_users: count(job.skipped),
         failed_users: count(job.failed),
         completion_message: job.completion_message,
-        password_hashing_algorithm: job
-            .password_hashing_algorithm
-            .and_then(|a| a.parse().ok()),
+        password_hashing_algorithm: job.password_hashing_algorithm.and_then(|a| a.parse().ok()),
     }
 }
 
@@ -38,7 +36,10 @@ pub async fn create_user_import_job(
 ) -> Result<CreateUserImportJobResponse, ApiError> {
     let input = NewImportJob {
         name: required(req.job_name, "jobName")?,
-        cloud_watch_logs_role_arn: required(req.cloud_watch_logs_role_arn, "cloudWatchLogsRoleArn")?,
+        cloud_watch_logs_role_arn: required(
+            req.cloud_watch_logs_role_arn,
+            "cloudWatchLogsRoleArn",
+        )?,
         password_hashing_algorithm: req.password_hashing_algorithm.map(|a| a.to_string()),
     };
     let view = ctx

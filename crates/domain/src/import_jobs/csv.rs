@@ -121,7 +121,9 @@ impl Header {
             .map(|a| a.name.as_str());
         for needed in [USERNAME, MFA_ENABLED].into_iter().chain(required) {
             if !columns.iter().any(|c| c == needed) {
-                return Err(format!("The CSV header is missing the required column {needed}."));
+                return Err(format!(
+                    "The CSV header is missing the required column {needed}."
+                ));
             }
         }
         Ok(Header { columns })
@@ -187,8 +189,8 @@ impl RowContext<'_> {
             return Err("The cognito:username cannot contain spaces or tabs.".to_owned());
         }
         let mfa = self.mfa_enabled(mfa_enabled.as_deref().unwrap_or_default())?;
-        let mut attributes = collect_attributes(self.pool, &given, Writer::Admin)
-            .map_err(|e| e.message.clone())?;
+        let mut attributes =
+            collect_attributes(self.pool, &given, Writer::Admin).map_err(|e| e.message.clone())?;
         self.check_verification(&attributes, mfa)?;
         if let Some(missing) = self
             .pool
@@ -258,9 +260,9 @@ impl RowContext<'_> {
             _ => return Err("The cognito:mfa_enabled value must be true or false.".to_owned()),
         };
         match self.pool.mfa.mode {
-            MfaMode::On if !enabled => Err(
-                "The user pool requires MFA, so cognito:mfa_enabled must be true.".to_owned(),
-            ),
+            MfaMode::On if !enabled => {
+                Err("The user pool requires MFA, so cognito:mfa_enabled must be true.".to_owned())
+            }
             MfaMode::Off if enabled => Err(
                 "The user pool has MFA turned off, so cognito:mfa_enabled must be false."
                     .to_owned(),

@@ -324,10 +324,7 @@ impl ImportJobs {
     pub async fn stop(&self, pool_id: &str, job_id: &str) -> Result<JobView> {
         let mut job = self.existing(pool_id, job_id).await?;
         let from = job.status;
-        if !matches!(
-            from,
-            ImportJobStatus::Pending | ImportJobStatus::InProgress
-        ) {
+        if !matches!(from, ImportJobStatus::Pending | ImportJobStatus::InProgress) {
             return Err(precondition(format!(
                 "The import job {job_id} cannot be stopped: its status is {from}."
             )));
@@ -476,11 +473,23 @@ impl ImportJobs {
                             if !self.update(&job, ImportJobStatus::Pending).await? {
                                 return Ok(());
                             }
-                            runner = Some(Runner { pool, header, chunk: None });
+                            runner = Some(Runner {
+                                pool,
+                                header,
+                                chunk: None,
+                            });
                         }
-                        Ok(Err(reason)) | Err(Error { message: reason, .. }) => {
-                            self.finish(&mut job, ImportJobStatus::Pending, ImportJobStatus::Failed, reason)
-                                .await?;
+                        Ok(Err(reason))
+                        | Err(Error {
+                            message: reason, ..
+                        }) => {
+                            self.finish(
+                                &mut job,
+                                ImportJobStatus::Pending,
+                                ImportJobStatus::Failed,
+                                reason,
+                            )
+                            .await?;
                             return Ok(());
                         }
                     }
@@ -493,18 +502,33 @@ impl ImportJobs {
                             let header = match self.prepare(&pool, &job) {
                                 Ok(header) => header,
                                 Err(reason) => {
-                                    self.finish(&mut job, ImportJobStatus::InProgress, ImportJobStatus::Failed, reason).await?;
+                                    self.finish(
+                                        &mut job,
+                                        ImportJobStatus::InProgress,
+                                        ImportJobStatus::Failed,
+                                        reason,
+                                    )
+                                    .await?;
                                     return Ok(());
                                 }
                             };
-                            runner.insert(Runner { pool, header, chunk: None })
+                            runner.insert(Runner {
+                                pool,
+                                header,
+                                chunk: None,
+                            })
                         }
                     };
                     let lines = job.file.as_ref().map_or(0, |f| f.lines);
                     if job.next_line >= lines {
                         let message = success_message(&job);
                         if !self
-                            .finish(&mut job, ImportJobStatus::InProgress, ImportJobStatus::Succeeded, message)
+                            .finish(
+                                &mut job,
+                                ImportJobStatus::InProgress,
+                                ImportJobStatus::Succeeded,
+                                message,
+                            )
                             .await?
                         {
                             job = self.reload(&job).await?;
@@ -521,8 +545,13 @@ impl ImportJobs {
                     }
                 }
                 ImportJobStatus::Stopping => {
-                    self.finish(&mut job, ImportJobStatus::Stopping, ImportJobStatus::Stopped, "The import job was stopped.".to_owned())
-                        .await?;
+                    self.finish(
+                        &mut job,
+                        ImportJobStatus::Stopping,
+                        ImportJobStatus::Stopped,
+                        "The import job was stopped.".to_owned(),
+                    )
+                    .await?;
                     return Ok(());
                 }
                 _ => return Ok(()),

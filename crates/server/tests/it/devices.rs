@@ -40,7 +40,10 @@ pub fn verifier_config(
 }
 
 /// Confirms the device a sign-in was given; returns UserConfirmationNecessary.
-async fn confirm(client: &Client, result: &AuthenticationResultType) -> (DeviceSecret, bool) {
+pub(crate) async fn confirm(
+    client: &Client,
+    result: &AuthenticationResultType,
+) -> (DeviceSecret, bool) {
     let metadata = result.new_device_metadata().expect("NewDeviceMetadata");
     let secret = DeviceSecret {
         key: metadata.device_key().unwrap().to_owned(),
@@ -114,7 +117,7 @@ async fn pass_sms(
 }
 
 /// DEVICE_SRP_AUTH then DEVICE_PASSWORD_VERIFIER, with the device's password (or a wrong one).
-async fn device_srp(
+pub(crate) async fn device_srp(
     client: &Client,
     app: &App,
     username: &str,

@@ -96,7 +96,7 @@ async fn amazon_cognito_identity_js_signs_in_with_srp() {
 }
 
 /// The AWS CLI command: `aws`, or what COGNATE_AWS_CLI says (e.g. `python3 -m awscli`).
-fn aws_cli() -> Command {
+pub(crate) fn aws_cli() -> Command {
     let line = std::env::var("COGNATE_AWS_CLI").unwrap_or_else(|_| "aws".to_owned());
     let mut words = line.split_whitespace();
     let mut command = Command::new(words.next().unwrap_or("aws"));
@@ -105,7 +105,7 @@ fn aws_cli() -> Command {
 }
 
 /// Whether the AWS CLI is installed; when interop is required and it is missing, the test fails.
-fn aws_cli_available() -> bool {
+pub(crate) fn aws_cli_available() -> bool {
     let installed = aws_cli()
         .arg("--version")
         .output()

@@ -80,8 +80,15 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
+/// A new, empty directory for a server's SQLite file and key.
+pub fn fresh_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cognate-it-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A fresh, empty schema in the test database, so tests can run in parallel.
-async fn fresh_postgres_schema(base: &str) -> String {
+pub async fn fresh_postgres_schema(base: &str) -> String {
     use sqlx::Connection;
     let schema = format!("it_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(base)
@@ -112,9 +119,7 @@ impl TestServer {
         options: Options,
         configure: impl FnOnce(&mut RawConfig),
     ) -> Option<TestServer> {
-        let dir =
-            std::env::temp_dir().join(format!("cognate-it-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = fresh_dir();
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("cognate.db").display()),
             Backend::Postgres => fresh_postgres_schema(&postgres_url()?).await,
@@ -129,6 +134,12 @@ impl TestServer {
             std::env::temp_dir().join(format!("cognate-it-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let database_url = fresh_postgres_schema(base_url).await;
+        Self::start_in(dir, database_url, options, |_| {}).await
+    }
+
+    /// Starts a server over a given database, with the key-encryption key kept in `dir`
+    /// (made there on first start): a server brought up on a migrated or restored database.
+    pub async fn start_at(database_url: String, dir: PathBuf, options: Options) -> TestServer {
         Self::start_in(dir, database_url, options, |_| {}).await
     }
 
@@ -222,6 +233,16 @@ impl TestServer {
             .await
             .unwrap();
         Node { server }
+    }
+
+    /// Restarts this node: a new server over the same database, key and address-less
+    /// config takes its place, and the old one stops (its background work with it).
+    pub async fn replace_node(&mut self) {
+        let fresh = cognate_server::spawn_with_clock(self.config.clone(), self.clock.clone())
+            .await
+            .unwrap();
+        let old = std::mem::replace(&mut self.server, fresh);
+        old.stop().await.unwrap();
     }
 
     /// A hand-made request: any target, any body, signed with the test key or not at all.

@@ -27,6 +27,23 @@ pub(crate) fn legacy_purpose(pool_id: &str, sub: &str) -> Vec<u8> {
     format!("legacy-password:{pool_id}:{sub}").into_bytes()
 }
 
+/// A user imported without a password (a CSV row with no hash) has nothing to check: Cognito
+/// answers PasswordResetRequiredException whatever was typed, or, when the client hides
+/// whether users exist, the usual "Incorrect username or password.".
+pub(crate) fn imported_without_password(user: &User, hides_existence: bool) -> Result<()> {
+    if user.password.is_some() || user.status != crate::enums::UserStatus::ResetRequired {
+        return Ok(());
+    }
+    Err(if hides_existence {
+        Error::not_authorized("Incorrect username or password.")
+    } else {
+        Error::new(
+            crate::error::ErrorKind::PasswordResetRequired,
+            "Password reset required for the user",
+        )
+    })
+}
+
 impl User {
     /// True while the user's password is an imported hash that no sign-in has converted yet.
     pub fn has_legacy_password(&self) -> bool {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::{AuthOutcome, Caller, incorrect, missing};
 use crate::Domain;
 use crate::client::AppClient;
+use crate::legacy_password::imported_without_password;
 use crate::error::{Error, Result};
 use crate::pool::UserPool;
 use crate::user::User;
@@ -86,6 +87,7 @@ impl Domain {
             return Err(Error::not_authorized("User is disabled."));
         }
         let had_failures = self.check_lockout(&pool.id, &user.sub).await?;
+        imported_without_password(&user, hides_existence)?;
         if !self.password_matches(pool, &user, password)? {
             self.record_failed_password(&pool.id, &user.sub).await?;
             return Err(incorrect());

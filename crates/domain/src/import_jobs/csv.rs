@@ -179,6 +179,10 @@ impl RowContext<'_> {
                 MFA_ENABLED => mfa_enabled = Some(value),
                 PASSWORD_HASH => hash = Some(value).filter(|v| !v.is_empty()),
                 _ if value.is_empty() => {}
+                // Cognito reads these booleans in any case; the schema wants them lower case.
+                "email_verified" | "phone_number_verified" => {
+                    given.push((column.clone(), value.to_ascii_lowercase()));
+                }
                 _ => given.push((column.clone(), value)),
             }
         }

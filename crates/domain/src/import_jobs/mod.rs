@@ -124,6 +124,15 @@ pub trait ImportJobStore: Send + Sync {
         expected: ImportJobStatus,
         owner: &str,
     ) -> StoreResult<bool>;
+    /// Changes only the job's status, if it is still `from`: StopUserImportJob, which must
+    /// not overwrite the counts a worker is committing meanwhile.
+    async fn set_import_job_status(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+        from: ImportJobStatus,
+        to: ImportJobStatus,
+    ) -> StoreResult<bool>;
     /// Deletes every chunk of the job's file.
     async fn delete_import_chunks(&self, pool_id: &str, job_id: &str) -> StoreResult<()>;
     async fn put_import_chunk(
@@ -332,7 +341,7 @@ impl ImportJobs {
         job.status = ImportJobStatus::Stopping;
         if !self
             .store
-            .update_import_job(&job, from, "")
+            .set_import_job_status(&job.pool_id, &job.job_id, from, ImportJobStatus::Stopping)
             .await
             .map_err(Error::from)?
         {

@@ -427,7 +427,7 @@ on_both_backends!(
         // Bad input to the operations themselves.
         let raw = server
         .raw(
-            Some("AWSCognitoIdentityProviderService.CreateUserImportJob"),
+            Some("CreateUserImportJob"),
             &format!(r#"{{"UserPoolId":"{}","JobName":"x","CloudWatchLogsRoleArn":"arn:aws:iam::1:role/r","PasswordHashingAlgorithm":"MD5"}}"#, app.pool),
             true,
         )
@@ -440,7 +440,7 @@ on_both_backends!(
         );
         let raw = server
             .raw(
-                Some("AWSCognitoIdentityProviderService.ListUserImportJobs"),
+                Some("ListUserImportJobs"),
                 &format!(r#"{{"UserPoolId":"{}"}}"#, app.pool),
                 true,
             )

@@ -36,6 +36,8 @@ const CLAIM_JOB: &str = "UPDATE user_import_jobs SET lease_owner = $1, lease_unt
 // StopUserImportJob waits for the batch and then sees it whole.
 const ADVANCE_JOB: &str = "UPDATE user_import_jobs SET doc = $3, lease_until_ms = $4 \
      WHERE pool_id = $1 AND job_id = $2 AND lease_owner = $5 AND status = 'InProgress'";
+const SET_STATUS: &str = "UPDATE user_import_jobs SET status = $4 \
+     WHERE pool_id = $1 AND job_id = $2 AND status = $3";
 const DELETE_CHUNKS: &str = "DELETE FROM user_import_chunks WHERE pool_id = $1 AND job_id = $2";
 const PUT_CHUNK: &str = "INSERT INTO user_import_chunks (pool_id, job_id, seq, first_line, data) \
      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pool_id, job_id, seq) DO UPDATE \
@@ -138,6 +140,24 @@ where
                 .bind(to_doc("import job", job)?)
                 .bind(owner)
                 .bind(expected.as_str()),
+        )
+        .await
+    }
+
+    async fn set_import_job_status(
+        &self,
+        pool_id: &str,
+        job_id: &str,
+        from: ImportJobStatus,
+        to: ImportJobStatus,
+    ) -> StoreResult<bool> {
+        self.changed(
+            "set import job status",
+            query(SET_STATUS)
+                .bind(pool_id)
+                .bind(job_id)
+                .bind(from.as_str())
+                .bind(to.as_str()),
         )
         .await
     }

@@ -93,6 +93,31 @@ pub async fn import_jobs_round_trip_list_in_id_order_and_go_with_their_pool(stor
             .status,
         ImportJobStatus::Pending
     );
+    // A status-only change keeps the record as it is.
+    assert!(
+        store
+            .set_import_job_status(
+                P,
+                "import-a",
+                ImportJobStatus::Pending,
+                ImportJobStatus::Stopping
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_import_job_status(
+                P,
+                "import-a",
+                ImportJobStatus::Pending,
+                ImportJobStatus::Stopping
+            )
+            .await
+            .unwrap()
+    );
+    let stopping = store.get_import_job(P, "import-a").await.unwrap().unwrap();
+    assert_eq!(stopping, with_status(&pending, ImportJobStatus::Stopping));
     // Chunks: replaced by seq, deleted together, gone with the pool.
     for seq in 0..3u32 {
         let chunk = ImportChunk {

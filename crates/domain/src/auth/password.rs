@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use super::{AuthOutcome, Caller, incorrect, missing};
 use crate::Domain;
 use crate::client::AppClient;
-use crate::legacy_password::imported_without_password;
 use crate::error::{Error, Result};
+use crate::legacy_password::imported_without_password;
 use crate::pool::UserPool;
 use crate::user::User;
 

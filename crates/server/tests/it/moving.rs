@@ -123,45 +123,55 @@ async fn populate(server: &TestServer) -> (App, Mia) {
 /// it, and (when sessions moved) the refresh token.
 async fn check_moved(server: &TestServer, app: &App, mia: &Mia, sessions_moved: bool) {
     let client = server.client();
-    // SRP, then the remembered device instead of MFA.
+    // SRP proves the verifier moved; the TOTP secret then answers MFA.
+    server.clock.advance_secs(60);
     let srp = flows::srp_sign_in(&client, app, "mia", PASSWORD)
         .await
         .unwrap();
     assert_eq!(
         srp.challenge_name(),
-        Some(&ChallengeNameType::DeviceSrpAuth),
+        Some(&ChallengeNameType::SoftwareTokenMfa),
         "{srp:?}"
+    );
+    answer(
+        &client,
+        app,
+        ChallengeNameType::SoftwareTokenMfa,
+        srp.session().unwrap(),
+        "mia",
+        &totp(server, &mia.totp_secret, 0),
+    )
+    .await
+    .unwrap()
+    .authentication_result
+    .unwrap();
+    // With the remembered device, device SRP stands in for MFA.
+    let started = client
+        .initiate_auth()
+        .client_id(&app.client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "mia")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .auth_parameters("DEVICE_KEY", &mia.device.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        started.challenge_name(),
+        Some(&ChallengeNameType::DeviceSrpAuth),
+        "{started:?}"
     );
     let tokens = device_srp(
         &client,
         app,
         "mia",
-        srp.session().unwrap(),
+        started.session().unwrap(),
         &mia.device,
         &mia.device.password,
     )
     .await
     .unwrap();
     assert!(tokens.authentication_result().is_some());
-    // Without the device, the TOTP secret answers MFA.
-    server.clock.advance_secs(60);
-    let started = flows::password_sign_in(&client, app, "mia", PASSWORD)
-        .await
-        .unwrap();
-    assert_eq!(
-        started.challenge_name(),
-        Some(&ChallengeNameType::SoftwareTokenMfa)
-    );
-    answer(
-        &client,
-        app,
-        ChallengeNameType::SoftwareTokenMfa,
-        started.session().unwrap(),
-        "mia",
-        &totp(server, &mia.totp_secret, 0),
-    )
-    .await
-    .unwrap();
     // The plain user signs in with SRP and is still in the group.
     flows::srp_sign_in(&client, app, "ned", PASSWORD)
         .await
@@ -230,9 +240,10 @@ async fn migrate_moves_a_pool_from_sqlite_to_postgres_with_everything_working() 
         .unwrap();
     let (app, mia) = populate(&source).await;
     let source_url = source.database_url.clone();
-    let source_dir = fresh_dir();
-    std::fs::copy(key_of(source.data_dir()), key_of(&source_dir)).unwrap();
-    source.stop().await;
+    let source_dir = source.data_dir().to_owned();
+    // The node stops; its files stay, to migrate from.
+    let TestServer { server, .. } = source;
+    server.stop().await.unwrap();
 
     let target_dir = fresh_dir();
     let target_url = target_database(&target_dir).await;

@@ -121,7 +121,7 @@ impl Domain {
                     .get_user_by_sub(&pool.id, &user.sub)
                     .await
                     .map_err(Error::from)?
-                    .ok_or_else(|| StoreError::Conflict(Conflict::Missing))
+                    .ok_or(StoreError::Conflict(Conflict::Missing))
                     .map_err(Error::from)?;
                 Ok(current)
             }

@@ -91,6 +91,9 @@ pub struct FileEnd {
 }
 
 /// A record, as its store keeps it.
+// A pool's settings are large and records are moved one at a time, so boxing the big
+// variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Record {

@@ -302,6 +302,7 @@ async fn run() {
     );
 
     sessions_phase(&store, users).await;
+    usage_phase(&store, users).await;
 
     drop(store);
     if keep {
@@ -413,4 +414,36 @@ async fn sessions_phase(store: &Arc<dyn Store>, users: usize) {
         "purge_expired: {purged} rows in {:.2} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// What counting monthly active users adds to each sign-in and refresh: one idempotent
+/// insert of (pool, month, sub), new in the month or already there (issue 16).
+async fn usage_phase(store: &Arc<dyn Store>, users: usize) {
+    let calls = users.min(SESSIONS);
+    for (what, month) in [("first act in the month", "2026-01"), ("repeat act", "2026-01")] {
+        let started = Instant::now();
+        for i in 0..calls {
+            store
+                .record_active_user(POOL, month, &bench_user(i).user.sub)
+                .await
+                .unwrap();
+        }
+        let took = started.elapsed();
+        println!(
+            "mau record ({what}), one caller: {:.1} µs per call",
+            took.as_secs_f64() * 1e6 / calls as f64
+        );
+    }
+    let rate = per_second({
+        let store = store.clone();
+        move |_, _, r| {
+            let store = store.clone();
+            async move {
+                let sub = bench_user(r % users).user.sub;
+                store.record_active_user(POOL, "2026-02", &sub).await.unwrap();
+            }
+        }
+    })
+    .await;
+    println!("mau record, {READERS} callers, random users: {rate:.0}/s");
 }

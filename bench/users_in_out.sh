@@ -88,7 +88,7 @@ cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.
 print(f"migrate SQLite -> PostgreSQL: {users} users in {secs:.1f} s ({users / secs:.0f} users/s), "
       f"CPU {cpu:.1f} s, peak RSS {rss / 1024:.0f} MiB")
 for line in text.splitlines():
-    if line.startswith("migrated") or line.startswith("  user"):
+    if (line.startswith("migrated") and "records in" in line) or line.startswith("  user"):
         print("  " + line.strip())
 PY
-psql "$PG" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql "$PG" -qc "DROP SCHEMA $schema CASCADE" >/dev/null

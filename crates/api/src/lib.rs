@@ -89,6 +89,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The path as logs may show it: an import job's PreSignedUrl carries its upload
+/// credential in the path, which stays out of the logs.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/_cognate/user-import/") {
+        "/_cognate/user-import/<token>"
+    } else {
+        path
+    }
+}
+
 /// Gives every request an id: on every log line (through the span) and in `x-amzn-RequestId`.
 async fn request_id(request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
@@ -102,7 +112,7 @@ async fn request_id(request: Request, next: Next) -> Response {
         "request",
         request_id = %id,
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %loggable_path(request.uri().path()),
         operation = %target,
     );
     async move {

@@ -109,12 +109,12 @@ on_both_backends!(
 
 on_both_backends!(operations_not_built_yet_say_so_by_name, |server| {
     server
-        .raw(Some("CreateUserImportJob"), "{}", true)
+        .raw(Some("CreateTerms"), "{}", true)
         .await
         .assert_error(
             400,
             "UnsupportedOperationException",
-            "Cognate does not implement the operation CreateUserImportJob yet.",
+            "Cognate does not implement the operation CreateTerms yet.",
         );
 });
 

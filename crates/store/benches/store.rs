@@ -420,7 +420,10 @@ async fn sessions_phase(store: &Arc<dyn Store>, users: usize) {
 /// insert of (pool, month, sub), new in the month or already there (issue 16).
 async fn usage_phase(store: &Arc<dyn Store>, users: usize) {
     let calls = users.min(SESSIONS);
-    for (what, month) in [("first act in the month", "2026-01"), ("repeat act", "2026-01")] {
+    for (what, month) in [
+        ("first act in the month", "2026-01"),
+        ("repeat act", "2026-01"),
+    ] {
         let started = Instant::now();
         for i in 0..calls {
             store
@@ -440,7 +443,10 @@ async fn usage_phase(store: &Arc<dyn Store>, users: usize) {
             let store = store.clone();
             async move {
                 let sub = bench_user(r % users).user.sub;
-                store.record_active_user(POOL, "2026-02", &sub).await.unwrap();
+                store
+                    .record_active_user(POOL, "2026-02", &sub)
+                    .await
+                    .unwrap();
             }
         }
     })

@@ -1,4 +1,4 @@
--- User import jobs and monthly usage: the same shape as migrations/sqlite/0006, where the
+-- User import jobs and monthly usage: the same shape as migrations/sqlite/0007, where the
 -- choices are explained. Key columns are COLLATE "C" as in 0001.
 
 CREATE TABLE user_import_jobs (

@@ -1,3 +1,5 @@
+//! Tests of JWT signing and verification: the header order Cognito uses, key ids, RS256 round trips and refusals.
+
 use super::*;
 use std::sync::OnceLock;
 

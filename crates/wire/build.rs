@@ -17,12 +17,19 @@ use std::path::Path;
 
 use emit::Service;
 
-/// One entry per generated module. Adding `cognito-identity` later is one more line here plus a `src/` module that `include!`s it.
-const SERVICES: &[Service] = &[Service {
-    model: "../../models/cognito-idp/2016-04-18/service-2.json",
-    out: "cognito_idp.rs",
-    op_macro: "for_each_operation",
-}];
+/// One entry per generated module, each `include!`d by its `src/` module.
+const SERVICES: &[Service] = &[
+    Service {
+        model: "../../models/cognito-idp/2016-04-18/service-2.json",
+        out: "cognito_idp.rs",
+        op_macro: "for_each_operation",
+    },
+    Service {
+        model: "../../models/cognito-identity/2014-06-30/service-2.json",
+        out: "cognito_identity.rs",
+        op_macro: "for_each_identity_operation",
+    },
+];
 
 fn main() {
     if let Err(error) = run() {

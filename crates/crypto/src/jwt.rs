@@ -25,6 +25,10 @@ use serde_json::{Map, Value, json};
 use crate::mac::sha256;
 use crate::secret::{Secret, SecretString};
 
+// Cognito Identity's RS512 tokens, over the same keys.
+mod rs512;
+pub use rs512::verify_rs512;
+
 /// Why a key could not be made or loaded, or a token could not be signed or verified.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwtError {

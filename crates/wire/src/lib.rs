@@ -9,6 +9,7 @@
 //! # Layout
 //!
 //! - [`idp`]: the generated `cognito-idp` module (`include!`s `$OUT_DIR/cognito_idp.rs`).
+//! - [`identity`]: the generated `cognito-identity` module (identity pools), from the same generator.
 //! - [`validate`]: [`Validate`], [`ValidationErrors`], [`validate_input`] and the rules generated code fills in.
 //! - [`Blob`] (bytes as base64 strings) and [`Empty`] (operations without an input or output shape).
 //! - [`nulls`]: JSON `null` read as absent inside collections, as AWS reads it; the generator uses it for every collection member.
@@ -60,6 +61,7 @@
 mod blob;
 mod empty;
 mod enums;
+pub mod identity;
 pub mod idp;
 pub mod nulls;
 pub mod validate;

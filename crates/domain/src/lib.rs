@@ -20,6 +20,8 @@
 //! - [`transfer`]: export, import and migration of everything a store holds (versioned JSON
 //!   lines, secrets re-sealed for a target key, idempotent writes).
 //! - [`usage`]: monthly active users and messages sent, counted in the store.
+//! - [`identity_pool`]: identity pools (Cognito Identity), a service of its own with its own
+//!   ports, beside [`Domain`]; `Domain` serves it user-pool logins.
 //! - [`ports`]: the traits `store` and `server` implement.
 //! - [`error`]: errors named after Cognito's exceptions, with Cognito's messages.
 
@@ -40,6 +42,7 @@ pub mod external;
 pub mod filter;
 pub mod group;
 pub mod hosted_ui;
+pub mod identity_pool;
 pub mod ids;
 pub mod import_jobs;
 pub mod keys;

@@ -115,7 +115,8 @@ pub struct FailureState {
 ///
 /// The records of the hosted OAuth surface (domains, resource servers) are in the
 /// [`OAuthStore`] half, which every store implements too; a user's remembered devices are
-/// in the [`AuthenticatorStore`] half.
+/// in the [`AuthenticatorStore`] half; identity pools in their own family,
+/// [`IdentityStore`](crate::identity_pool::IdentityStore).
 #[async_trait]
 pub trait Store:
     OAuthStore
@@ -124,6 +125,7 @@ pub trait Store:
     + crate::import_jobs::ImportJobStore
     + crate::transfer::BulkStore
     + crate::usage::UsageStore
+    + crate::identity_pool::IdentityStore
     + Send
     + Sync
 {

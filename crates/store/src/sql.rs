@@ -51,6 +51,8 @@ mod import_jobs;
 mod bulk;
 // Monthly active users and messages (the `UsageStore` family).
 mod usage;
+// Identity pools (the `IdentityStore` family of the port).
+mod identity;
 use crate::records::{
     conflict, fail, from_doc, from_docs, is_unique_violation, prefix_successor, to_doc,
 };
@@ -295,7 +297,11 @@ const LIST_POOL_OUTBOX: &str =
     "SELECT doc FROM outbox WHERE pool_id = $1 ORDER BY seq DESC LIMIT $2";
 
 /// Children before parents, so no cascade has work left to do.
-const WIPE: [&str; 13] = [
+const WIPE: [&str; 17] = [
+    "DELETE FROM identity_logins",
+    "DELETE FROM identities",
+    "DELETE FROM identity_pools",
+    "DELETE FROM identity_issuer_keys",
     "DELETE FROM sessions",
     "DELETE FROM signing_keys",
     "DELETE FROM sign_in_failures",

@@ -28,6 +28,12 @@ pub use devices::{
     devices_round_trip_list_in_key_order_and_go_with_their_user,
     passkeys_round_trip_list_in_id_order_and_go_with_their_user,
 };
+// Identity pools (the `IdentityStore` family of the port).
+mod identity;
+pub use identity::{
+    concurrent_first_logins_have_one_winner, identity_logins_are_unique_per_pool_and_changes_are_atomic,
+    identity_pools_round_trip_list_count_and_check_versions, issuer_keys_have_one_active_key,
+};
 // Domains and resource servers (the `OAuthStore` half of the port).
 mod oauth;
 pub use oauth::{
@@ -126,6 +132,10 @@ suite!($;
     import_batches_commit_users_with_progress_or_nothing,
     all_sessions_list_in_jti_order,
     monthly_usage_counts_distinct_users_and_messages,
+    identity_pools_round_trip_list_count_and_check_versions,
+    identity_logins_are_unique_per_pool_and_changes_are_atomic,
+    concurrent_first_logins_have_one_winner,
+    issuer_keys_have_one_active_key,
 );
 
 const P: &str = "us-east-1_pool";

@@ -9,6 +9,8 @@
 //!
 //! # Layout
 //! - [`json_api`]: `POST /` dispatched on `X-Amz-Target`.
+//! - [`identity_api`]: the identity-pool targets of `POST /` (`AWSCognitoIdentityService.*`)
+//!   and the identity issuer's discovery document and keys.
 //! - [`sigv4`]: SigV4 verification for the IAM-authorised operations.
 //! - [`oauth`]: each pool's JWKS and OpenID discovery document, and the OAuth 2.0 / OpenID
 //!   Connect endpoints of a pool's domain, routed by the `Host` header.
@@ -20,6 +22,7 @@
 
 pub mod cors;
 pub mod error;
+pub mod identity_api;
 pub mod import_upload;
 pub mod json_api;
 pub mod oauth;
@@ -49,6 +52,8 @@ pub struct AppState {
     pub import_jobs: Arc<ImportJobs>,
     pub sigv4: Arc<sigv4::SigV4Settings>,
     pub access_keys: Arc<dyn sigv4::AccessKeys + Send + Sync>,
+    /// Identity pools: a service of their own beside `domain`.
+    pub identity: identity_api::IdentityState,
     pub max_body_bytes: usize,
     pub metrics: Option<MetricsRenderer>,
     /// Dev mode: the outbox and reset endpoints exist only then.
@@ -72,7 +77,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/{pool_id}/.well-known/openid-configuration",
-            get(oauth::openid_configuration).layer(oauth_cors),
+            get(oauth::openid_configuration).layer(oauth_cors.clone()),
+        )
+        .route(
+            "/cognito-identity/.well-known/openid-configuration",
+            get(identity_api::issuer::openid_configuration).layer(oauth_cors.clone()),
+        )
+        .route(
+            "/cognito-identity/.well-known/jwks_uri",
+            get(identity_api::issuer::jwks).layer(oauth_cors),
         );
     if state.dev {
         router = router

@@ -123,10 +123,14 @@ pub async fn outbox(State(state): State<AppState>, Query(query): Query<OutboxQue
     }
 }
 
-/// `POST /_dev/reset`: deletes every pool, client, user and message.
+/// `POST /_dev/reset`: deletes every pool, client, user and message, and every identity pool.
 pub async fn reset(State(state): State<AppState>) -> Response {
     match state.domain.wipe_all_state().await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Ok(()) => {
+            // The store is shared; what the identity service cached of it goes too.
+            state.identity.pools.forget_cached_settings();
+            StatusCode::NO_CONTENT.into_response()
+        }
         Err(e) => ApiError::from(e).into_response(),
     }
 }

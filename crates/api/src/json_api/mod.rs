@@ -1,4 +1,6 @@
 //! The Cognito JSON API: `POST /` with `X-Amz-Target: AWSCognitoIdentityProviderService.<Op>`.
+//! Targets of identity pools (`AWSCognitoIdentityService.<Op>`) are handed to
+//! [`crate::identity_api`], which reuses the steps below.
 //!
 //! A request goes: target → [`Operation`] (generated from the model) → SigV4 check when the
 //! model says the operation is signed → JSON into the generated input type → the model's
@@ -9,7 +11,7 @@
 mod auth;
 mod branding;
 mod clients;
-mod convert;
+pub(crate) mod convert;
 mod devices;
 mod domains;
 mod groups;
@@ -51,6 +53,9 @@ pub struct Ctx {
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
+    if crate::identity_api::is_identity_target(&parts.headers) {
+        return crate::identity_api::handle(state, parts, body, started).await;
+    }
     let operation = match operation_of(&parts.headers) {
         Ok(operation) => operation,
         Err(e) => return e.into_response(),
@@ -59,7 +64,13 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
     let result = async {
         check_content_type(&parts.headers)?;
         let body = read_body(body, state.max_body_bytes).await?;
-        let caller = authenticate(&state, operation, &parts, &body)?;
+        let caller = authenticate(
+            operation.requires_sigv4(),
+            &state.sigv4,
+            &state,
+            &parts,
+            &body,
+        )?;
         let ctx = Ctx {
             domain: state.domain.clone(),
             import_jobs: state.import_jobs.clone(),
@@ -68,6 +79,15 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
         dispatch(operation, ctx, &body).await
     }
     .await;
+    respond(name, started, result)
+}
+
+/// The response to an operation's result, counted in the request metrics.
+pub(crate) fn respond(
+    name: &'static str,
+    started: Instant,
+    result: Result<Vec<u8>, ApiError>,
+) -> Response {
     let response = match result {
         Ok(body) => json_response(body),
         Err(e) => {
@@ -96,7 +116,7 @@ fn operation_of(headers: &HeaderMap) -> Result<Operation, ApiError> {
         .ok_or_else(|| ApiError::unknown_operation(format!("Unknown operation {name}.")))
 }
 
-fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(());
     };
@@ -118,7 +138,7 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::new(
             "SerializationException",
@@ -128,21 +148,23 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     })
 }
 
-/// Verifies SigV4 for the operations the model marks as IAM-authorised.
-fn authenticate(
+/// Verifies SigV4 for the operations the model marks as IAM-authorised, against the
+/// settings (signing name) of the service the operation belongs to.
+pub(crate) fn authenticate(
+    requires_sigv4: bool,
+    settings: &sigv4::SigV4Settings,
     state: &AppState,
-    operation: Operation,
     parts: &axum::http::request::Parts,
     body: &[u8],
 ) -> Result<Option<Caller>, ApiError> {
-    if !operation.requires_sigv4() {
+    if !requires_sigv4 {
         return Ok(None);
     }
     sigv4::verify_request(
         parts,
         body,
         SystemTime::now(),
-        &state.sigv4,
+        settings,
         state.access_keys.as_ref(),
     )
     .map(Some)
@@ -158,12 +180,13 @@ fn json_response(body: Vec<u8>) -> Response {
     response
 }
 
-/// Parses, validates, runs one handler and serialises its output.
-async fn call<I, O, F, Fut>(ctx: Ctx, body: &[u8], handler: F) -> Result<Vec<u8>, ApiError>
+/// Parses, validates, runs one handler and serialises its output. `C` is what the handler
+/// gets besides its input ([`Ctx`] here, the identity service's context there).
+pub(crate) async fn call<C, I, O, F, Fut>(ctx: C, body: &[u8], handler: F) -> Result<Vec<u8>, ApiError>
 where
     I: DeserializeOwned + Validate,
     O: Serialize,
-    F: FnOnce(Ctx, I) -> Fut,
+    F: FnOnce(C, I) -> Fut,
     Fut: Future<Output = Result<O, ApiError>>,
 {
     let input: I = parse_input(body)?;

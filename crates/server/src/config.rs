@@ -87,6 +87,18 @@ pub struct RawConfig {
     /// Origins browser apps may call the API and the OAuth endpoints from: `["*"]` (the
     /// default, as Cognito), a list of `scheme://host[:port]`, or `[]` for no CORS at all.
     pub cors_allowed_origins: Option<Vec<String>>,
+    /// Where identity pools get AWS credentials (AssumeRoleWithWebIdentity).
+    pub sts: Option<StsConfig>,
+}
+
+/// An STS-compatible endpoint identity pools call with AssumeRoleWithWebIdentity
+/// (`https://sts.amazonaws.com`, an S3-compatible store's STS, LocalStack).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StsConfig {
+    pub endpoint: String,
+    /// Seconds an STS call may take before GetCredentialsForIdentity gives up (default 5).
+    pub timeout_seconds: Option<u64>,
 }
 
 /// One trigger function: a webhook (`url`, optionally signed with `secret`) or a
@@ -159,6 +171,7 @@ pub struct Config {
     pub trigger_timeout: std::time::Duration,
     pub custom_sender_key: Option<[u8; 32]>,
     pub cors: CorsOrigins,
+    pub sts: Option<StsConfig>,
 }
 
 impl std::fmt::Debug for Config {
@@ -336,6 +349,13 @@ impl Config {
                 .map(decode_key)
                 .transpose()?,
             cors,
+            sts: match std::env::var("COGNATE_STS_ENDPOINT").ok() {
+                Some(endpoint) => Some(StsConfig {
+                    endpoint,
+                    timeout_seconds: raw.sts.as_ref().and_then(|s| s.timeout_seconds),
+                }),
+                None => raw.sts,
+            },
         })
     }
 }

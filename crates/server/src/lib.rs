@@ -13,9 +13,13 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use cognate_api::AppState;
+use cognate_api::identity_api::IdentityState;
 use cognate_api::sigv4::SigV4Settings;
 use cognate_domain::import_jobs::ImportJobs;
 use cognate_domain::keys::KeyCheck;
+use cognate_domain::identity_pool::{
+    CredentialIssuer, IdentityConfig, IdentityPools, IdentityPorts, UnsupportedExternalLogins,
+};
 use cognate_domain::time::{Clock, SystemClock};
 use cognate_domain::{Domain, DomainConfig, Keyring, Ports};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -70,20 +74,23 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
         KeySource::File(path) => config::load_or_create_key(path)?,
     };
     let keys = Keyring::new(key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let identity_keys = Keyring::new(key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let random: Arc<dyn cognate_crypto::random::RandomSource> =
+        Arc::new(cognate_crypto::random::SystemRandom);
     let sender = Outbound {
         smtp: config.smtp.as_ref().map(SmtpMailer::new).transpose()?,
         sms: config.sms.as_ref().map(SmsWebhook::new).transpose()?,
         dev: config.dev,
     };
     let ports = Ports {
-        store,
+        store: store.clone(),
         sender: Arc::new(sender),
         triggers: Arc::new(outbound::HttpTriggers::new(
             &config.triggers,
             config.trigger_timeout,
         )?),
-        clock,
-        random: Arc::new(cognate_crypto::random::SystemRandom),
+        clock: clock.clone(),
+        random: random.clone(),
     };
     let domain = Arc::new(Domain::new(
         ports,
@@ -98,6 +105,34 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
         },
     ));
     check_key_encryption_key(&domain, config).await?;
+    let identity = IdentityPools::new(
+        IdentityPorts {
+            store,
+            user_pools: domain.clone(),
+            external: Arc::new(UnsupportedExternalLogins),
+            credentials: credential_issuer(config, random.clone())?,
+            clock,
+            random,
+        },
+        identity_keys,
+        IdentityConfig {
+            region: config.region.clone(),
+            account_id: config.account_id.clone(),
+            public_url: config.public_url.clone(),
+        },
+    );
+    let sigv4 = SigV4Settings {
+        service: "cognito-idp".to_owned(),
+        // Dev mode is a drop-in for Cognito in any region: the SDKs' default regions vary,
+        // and a pool created through a region carries that region in its id and ARN.
+        regions: if config.dev {
+            Vec::new()
+        } else {
+            vec![config.region.clone()]
+        },
+        max_skew: std::time::Duration::from_secs(15 * 60),
+        dev_mode: config.dev,
+    };
     let access_keys: HashMap<String, String> = config
         .access_keys
         .iter()
@@ -108,18 +143,14 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
     let state = AppState {
         domain: domain.clone(),
         import_jobs: import_jobs.clone(),
-        sigv4: Arc::new(SigV4Settings {
-            service: "cognito-idp".to_owned(),
-            // Dev mode is a drop-in for Cognito in any region: the SDKs' default regions vary,
-            // and a pool created through a region carries that region in its id and ARN.
-            regions: if config.dev {
-                Vec::new()
-            } else {
-                vec![config.region.clone()]
-            },
-            max_skew: std::time::Duration::from_secs(15 * 60),
-            dev_mode: config.dev,
-        }),
+        identity: IdentityState {
+            pools: Arc::new(identity),
+            sigv4: Arc::new(SigV4Settings {
+                service: "cognito-identity".to_owned(),
+                ..sigv4.clone()
+            }),
+        },
+        sigv4: Arc::new(sigv4),
         access_keys: Arc::new(access_keys),
         max_body_bytes: config.max_body_bytes,
         metrics: metrics
@@ -189,6 +220,22 @@ pub async fn announce_public_url(domain: &Domain) {
             "cannot record the public URL"
         ),
     }
+}
+
+/// Where identity pools get AWS credentials: the configured STS endpoint, else in dev mode
+/// credentials minted locally, else none (GetCredentialsForIdentity then says so).
+fn credential_issuer(
+    config: &Config,
+    random: Arc<dyn cognate_crypto::random::RandomSource>,
+) -> anyhow::Result<Arc<dyn CredentialIssuer>> {
+    Ok(match &config.sts {
+        Some(sts) => Arc::new(outbound::StsClient::new(
+            &sts.endpoint,
+            std::time::Duration::from_secs(sts.timeout_seconds.unwrap_or(5)),
+        )?),
+        None if config.dev => Arc::new(outbound::LocalCredentials::new(random)),
+        None => Arc::new(outbound::NoCredentials),
+    })
 }
 
 /// The process-wide Prometheus recorder. The `metrics` facade allows one recorder per

@@ -1,7 +1,9 @@
 //! Implementations of the domain's delivery port: email over SMTP and SMS through an HTTP
 //! webhook. Either may be absent: dev mode records messages in the outbox instead, and a
 //! node without a sender for a medium refuses to deliver on it (CodeDeliveryFailureException).
+//! Also the identity pools' credential port (`credentials`): STS, dev minting, or neither.
 
+mod credentials;
 mod sms;
 mod smtp;
 mod triggers;
@@ -11,6 +13,7 @@ use cognate_domain::MessageSender;
 use cognate_domain::enums::DeliveryMedium;
 use cognate_domain::messages::OutgoingMessage;
 
+pub use credentials::{LocalCredentials, NoCredentials, StsClient};
 pub use sms::SmsWebhook;
 pub use smtp::SmtpMailer;
 pub use triggers::{HttpTriggers, webhook_signature};

@@ -12,6 +12,7 @@ mod support;
 mod cli;
 mod flows;
 mod hosted_support;
+mod identity_support;
 mod interop;
 
 mod amplify;
@@ -26,6 +27,7 @@ mod groups;
 mod hosted;
 mod hosted_mfa;
 mod hosted_pages;
+mod identity;
 mod import_jobs;
 mod mfa;
 mod moving;

@@ -263,19 +263,47 @@ impl TestServer {
         signed: bool,
         extra: &[(&str, &str)],
     ) -> RawResponse {
+        let target = target.map(|t| format!("AWSCognitoIdentityProviderService.{t}"));
+        let signing = signed.then_some("cognito-idp");
+        self.raw_request(target.as_deref(), body, signing, extra)
+            .await
+    }
+
+    /// A hand-made identity-pool request (`AWSCognitoIdentityService.<target>`), signed with
+    /// the test key under `signing_name` (`cognito-identity`, or another to test the scope).
+    pub async fn raw_identity(
+        &self,
+        target: &str,
+        body: &str,
+        signing_name: Option<&str>,
+    ) -> RawResponse {
+        let target = format!("AWSCognitoIdentityService.{target}");
+        self.raw_request(
+            Some(&target),
+            body,
+            signing_name,
+            &[("content-type", "application/x-amz-json-1.1")],
+        )
+        .await
+    }
+
+    async fn raw_request(
+        &self,
+        target: Option<&str>,
+        body: &str,
+        signing_name: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> RawResponse {
         let host = self.server.addr.to_string();
         let mut headers: Vec<(String, String)> = vec![("host".into(), host)];
         if let Some(target) = target {
-            headers.push((
-                "x-amz-target".into(),
-                format!("AWSCognitoIdentityProviderService.{target}"),
-            ));
+            headers.push(("x-amz-target".into(), target.to_owned()));
         }
         for (name, value) in extra {
             headers.push(((*name).to_owned(), (*value).to_owned()));
         }
-        if signed {
-            headers.extend(sign_headers(&self.url(), &headers, body.as_bytes()));
+        if let Some(service) = signing_name {
+            headers.extend(sign_headers(&self.url(), service, &headers, body.as_bytes()));
         }
         let mut request = reqwest::Client::new()
             .post(self.url())
@@ -308,12 +336,17 @@ impl TestServer {
 }
 
 /// Signs with the SDK's own signer, returning the headers to add.
-fn sign_headers(url: &str, headers: &[(String, String)], body: &[u8]) -> Vec<(String, String)> {
+fn sign_headers(
+    url: &str,
+    service: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Vec<(String, String)> {
     let identity = Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "cognate-tests").into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(REGION)
-        .name("cognito-idp")
+        .name(service)
         .time(SystemTime::now())
         .settings(SigningSettings::default())
         .build()

@@ -29,6 +29,7 @@ mod hosted_mfa;
 mod hosted_pages;
 mod identity;
 mod import_jobs;
+mod identity_interop;
 mod mfa;
 mod moving;
 mod oidc_client;

@@ -15,7 +15,7 @@
 //               published keys; a tampered copy must fail.
 
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-provider-cognito-identity';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn } from 'aws-amplify/auth';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
@@ -24,7 +24,8 @@ import * as oidc from 'openid-client';
 const [scenario, rawParameters] = process.argv.slice(2);
 const params = JSON.parse(rawParameters);
 
-// Every Cognito request made, by target, so the tests can see the flow.
+// Every Cognito request made through fetch (Amplify's), by target, so the tests can see the
+// flow; the AWS SDK for JavaScript's Node handler does not go through fetch.
 const requests = [];
 const realFetch = globalThis.fetch;
 globalThis.fetch = async (input, init = {}) => {
@@ -76,10 +77,21 @@ async function amplify() {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  const key = `private/${session.identityId}/${params.key}`;
+  // Amplify's own layout is `private/<identityId>/…`; moto's S3 signature check mis-encodes
+  // the `:` of an identity id in the path (it does not match the signature the SDK computes
+  // for `%3A`), so the object goes under the id's UUID part instead.
+  const key = `private/${session.identityId.split(':')[1]}/${params.key}`;
   await s3.send(new PutObjectCommand({ Bucket: params.bucket, Key: key, Body: params.body }));
   const read = await s3.send(new GetObjectCommand({ Bucket: params.bucket, Key: key }));
+  // The role allows PutObject and GetObject only: the stand-in must refuse a delete.
+  let deleteRefused = null;
+  try {
+    await s3.send(new DeleteObjectCommand({ Bucket: params.bucket, Key: key }));
+  } catch (e) {
+    deleteRefused = e.name;
+  }
   return {
+    deleteRefused,
     signedIn: signedIn.isSignedIn,
     identityId: session.identityId,
     credentials: credentialsSummary(session.credentials),

@@ -335,13 +335,13 @@ on_both_backends!(administration_refuses_bad_settings_and_bad_signatures, |serve
             identity
                 .set_identity_pool_roles()
                 .identity_pool_id(&pool_id)
-                .roles("authenticated", "Cognito_AuthRole")
+                .roles("authenticated", "Cognito_Authenticated_Role")
                 .send()
                 .await
         ),
         (
             "NotAuthorizedException".to_owned(),
-            "Access to Role 'Cognito_AuthRole' is forbidden.".to_owned()
+            "Access to Role 'Cognito_Authenticated_Role' is forbidden.".to_owned()
         )
     );
     let key = "cognito-idp.us-east-1.amazonaws.com/us-east-1_abc:client1";

@@ -8,6 +8,8 @@ pub struct Api {
     http: reqwest::Client,
     url: String,
     authorization: String,
+    /// The same header scoped to `cognito-identity`, for identity-pool operations.
+    identity_authorization: String,
     amz_date: String,
 }
 
@@ -34,10 +36,12 @@ impl Api {
             u8::from(now.month()),
             now.day()
         );
-        let authorization = format!(
-            "AWS4-HMAC-SHA256 Credential=AKIDBENCH/{date}/us-east-1/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature={}",
-            "0".repeat(64)
-        );
+        let authorization_for = |service: &str| {
+            format!(
+                "AWS4-HMAC-SHA256 Credential=AKIDBENCH/{date}/us-east-1/{service}/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature={}",
+                "0".repeat(64)
+            )
+        };
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
             .build()
@@ -45,23 +49,43 @@ impl Api {
         Api {
             http,
             url: format!("{url}/"),
-            authorization,
+            authorization: authorization_for("cognito-idp"),
+            identity_authorization: authorization_for("cognito-identity"),
             amz_date: format!("{date}T000000Z"),
         }
     }
 
     /// Calls one operation; Cognito errors come back as [`ApiError`].
     pub async fn call(&self, operation: &str, body: Value) -> anyhow::Result<Value> {
+        self.send("AWSCognitoIdentityProviderService", &self.authorization, operation, body)
+            .await
+    }
+
+    /// Calls one identity-pool operation (`AWSCognitoIdentityService.<operation>`).
+    pub async fn call_identity(&self, operation: &str, body: Value) -> anyhow::Result<Value> {
+        self.send(
+            "AWSCognitoIdentityService",
+            &self.identity_authorization,
+            operation,
+            body,
+        )
+        .await
+    }
+
+    async fn send(
+        &self,
+        prefix: &str,
+        authorization: &str,
+        operation: &str,
+        body: Value,
+    ) -> anyhow::Result<Value> {
         let response = self
             .http
             .post(&self.url)
             .header("content-type", "application/x-amz-json-1.1")
-            .header(
-                "x-amz-target",
-                format!("AWSCognitoIdentityProviderService.{operation}"),
-            )
+            .header("x-amz-target", format!("{prefix}.{operation}"))
             .header("x-amz-date", &self.amz_date)
-            .header("authorization", &self.authorization)
+            .header("authorization", authorization)
             .body(body.to_string())
             .send()
             .await?;

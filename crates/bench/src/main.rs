@@ -12,6 +12,7 @@ mod client;
 mod client_credentials;
 mod crypto;
 mod federation;
+mod identity_pools;
 mod load;
 mod scenarios;
 mod server;
@@ -63,6 +64,9 @@ enum Command {
     /// The federation engine's cost per check: SAML Responses (samlify fixtures) and an
     /// upstream ID token, in-process.
     Federation,
+    /// Identity pools: GetId + GetCredentialsForIdentity for signed-in users (dev minting and
+    /// an STS stand-in).
+    IdentityPools,
     /// Crypto, flows and admin, one after the other.
     All,
 }
@@ -86,6 +90,9 @@ async fn main() -> anyhow::Result<()> {
             client_credentials::run(&cli.server, &cli.database, settings).await?
         }
         Command::Federation => federation::report().await?,
+        Command::IdentityPools => {
+            identity_pools::run(&cli.server, &cli.database, settings).await?
+        }
         Command::Memory { users } => scenarios::memory(&cli.server, &cli.database, users).await?,
         Command::All => {
             crypto::report();

@@ -17,6 +17,15 @@ const TICKS_PER_SECOND: f64 = 100.0;
 impl ServerProcess {
     /// Starts the server on a free port over `database` (`sqlite` = a fresh file).
     pub async fn start(binary: &str, database: &str) -> anyhow::Result<ServerProcess> {
+        Self::start_with_env(binary, database, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with extra environment variables (`COGNATE_STS_ENDPOINT`, …).
+    pub async fn start_with_env(
+        binary: &str,
+        database: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<ServerProcess> {
         let data_dir =
             std::env::temp_dir().join(format!("cognate-bench-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&data_dir)?;
@@ -28,7 +37,7 @@ impl ServerProcess {
         } else {
             fresh_schema(database).await?
         };
-        Self::start_on(binary, &database_url, &data_dir).await
+        Self::spawn(binary, &database_url, &data_dir, env).await
     }
 
     /// Starts the server over an existing database and data directory (a restart).
@@ -37,6 +46,15 @@ impl ServerProcess {
         database_url: &str,
         data_dir: &std::path::Path,
     ) -> anyhow::Result<ServerProcess> {
+        Self::spawn(binary, database_url, data_dir, &[]).await
+    }
+
+    async fn spawn(
+        binary: &str,
+        database_url: &str,
+        data_dir: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<ServerProcess> {
         let port = free_port()?;
         let child = Command::new(binary)
             .args(["serve", "--dev", "--listen", &format!("127.0.0.1:{port}")])
@@ -44,6 +62,7 @@ impl ServerProcess {
             .arg(data_dir)
             .args(["--database-url", database_url])
             .env("COGNATE_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()?;

@@ -532,3 +532,64 @@ mod generator {
         );
     }
 }
+
+/// The `cognito-identity` module: the same generator on the identity-pool model.
+mod identity {
+    use cognate_wire::identity::{self, Operation};
+
+    use super::messages;
+
+    #[test]
+    fn every_operation_is_listed_with_its_auth_type() {
+        assert_eq!(Operation::ALL.len(), 23);
+        assert_eq!(identity::TARGET_PREFIX, "AWSCognitoIdentityService");
+        let unsigned: Vec<&str> = Operation::ALL
+            .iter()
+            .filter(|op| !op.requires_sigv4())
+            .map(|op| op.name())
+            .collect();
+        assert_eq!(
+            unsigned,
+            ["GetCredentialsForIdentity", "GetId", "GetOpenIdToken", "UnlinkIdentity"]
+        );
+        assert_eq!(
+            Operation::from_name("GetId").map(|op| op.errors().len()),
+            Some(8)
+        );
+    }
+
+    #[test]
+    fn validation_messages_match_cognito() {
+        let cases: &[(fn(&str) -> String, &str, &str)] = &[
+            (
+                messages::<identity::GetIdInput>,
+                r#"{"IdentityPoolId":"us-east-1:1234abcd-0000-4000-8000-000000000000"}"#,
+                "",
+            ),
+            (
+                messages::<identity::GetIdInput>,
+                r#"{"IdentityPoolId":"us-east-1_abc"}"#,
+                r"1 validation error detected: Value 'us-east-1_abc' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w-]+:[0-9a-f-]+",
+            ),
+            (
+                messages::<identity::ListIdentitiesInput>,
+                r#"{"IdentityPoolId":"us-east-1:ab","MaxResults":61}"#,
+                "1 validation error detected: Value '61' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 60",
+            ),
+            (
+                messages::<identity::GetOpenIdTokenForDeveloperIdentityInput>,
+                r#"{"IdentityPoolId":"us-east-1:ab","Logins":{"dev":"u"},"TokenDuration":0}"#,
+                "1 validation error detected: Value '0' at 'tokenDuration' failed to satisfy constraint: Member must have value greater than or equal to 1",
+            ),
+        ];
+        for (check, body, expected) in cases {
+            assert_eq!(check(body), *expected, "{body}");
+        }
+        // Tokens in Logins are sensitive: their values stay out of Debug.
+        let input: identity::GetIdInput = serde_json::from_str(
+            r#"{"IdentityPoolId":"us-east-1:ab","Logins":{"k":"secret-token"}}"#,
+        )
+        .unwrap();
+        assert!(!format!("{input:?}").contains("secret-token"));
+    }
+}

@@ -29,8 +29,8 @@ fn providers_in(list: Option<Vec<CognitoIdentityProvider>>) -> Option<Vec<Cognit
     })
 }
 
-pub(super) fn pool_out(pool: &IdentityPool) -> IdentityPool_ {
-    IdentityPool_ {
+pub(super) fn pool_out(pool: &IdentityPool) -> WireIdentityPool {
+    WireIdentityPool {
         identity_pool_id: Some(pool.id.clone()),
         identity_pool_name: Some(pool.name.clone()),
         allow_unauthenticated_identities: Some(pool.allow_unauthenticated),
@@ -55,13 +55,13 @@ pub(super) fn pool_out(pool: &IdentityPool) -> IdentityPool_ {
 }
 
 /// The generated `IdentityPool` shape, named apart from the domain's record.
-pub(super) type IdentityPool_ = cognate_wire::identity::IdentityPool;
+pub(super) type WireIdentityPool = cognate_wire::identity::IdentityPool;
 
 /// CreateIdentityPool.
 pub async fn create_identity_pool(
     ctx: IdentityCtx,
     req: CreateIdentityPoolInput,
-) -> Result<IdentityPool_, ApiError> {
+) -> Result<WireIdentityPool, ApiError> {
     let settings = IdentityPoolSettings {
         name: required(req.identity_pool_name, "identityPoolName")?,
         allow_unauthenticated: required(
@@ -84,7 +84,7 @@ pub async fn create_identity_pool(
 pub async fn describe_identity_pool(
     ctx: IdentityCtx,
     req: DescribeIdentityPoolInput,
-) -> Result<IdentityPool_, ApiError> {
+) -> Result<WireIdentityPool, ApiError> {
     let pool = ctx
         .pools
         .identity_pool(&required(req.identity_pool_id, "identityPoolId")?)
@@ -95,8 +95,8 @@ pub async fn describe_identity_pool(
 /// UpdateIdentityPool: the input is the whole pool.
 pub async fn update_identity_pool(
     ctx: IdentityCtx,
-    req: IdentityPool_,
-) -> Result<IdentityPool_, ApiError> {
+    req: WireIdentityPool,
+) -> Result<WireIdentityPool, ApiError> {
     let pool_id = required(req.identity_pool_id, "identityPoolId")?;
     let settings = IdentityPoolSettings {
         name: required(req.identity_pool_name, "identityPoolName")?,

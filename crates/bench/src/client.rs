@@ -57,8 +57,13 @@ impl Api {
 
     /// Calls one operation; Cognito errors come back as [`ApiError`].
     pub async fn call(&self, operation: &str, body: Value) -> anyhow::Result<Value> {
-        self.send("AWSCognitoIdentityProviderService", &self.authorization, operation, body)
-            .await
+        self.send(
+            "AWSCognitoIdentityProviderService",
+            &self.authorization,
+            operation,
+            body,
+        )
+        .await
     }
 
     /// Calls one identity-pool operation (`AWSCognitoIdentityService.<operation>`).

@@ -63,8 +63,7 @@ fn answer_sts(stream: std::net::TcpStream) {
             }
         }
         let mut body = vec![0u8; length];
-        if reader.read_exact(&mut body).is_err() || writer.write_all(response.as_bytes()).is_err()
-        {
+        if reader.read_exact(&mut body).is_err() || writer.write_all(response.as_bytes()).is_err() {
             return;
         }
     }
@@ -143,7 +142,10 @@ async fn measure(
     settings: Settings,
     sts: Option<&str>,
 ) -> anyhow::Result<()> {
-    let env: Vec<(&str, &str)> = sts.map(|url| ("COGNATE_STS_ENDPOINT", url)).into_iter().collect();
+    let env: Vec<(&str, &str)> = sts
+        .map(|url| ("COGNATE_STS_ENDPOINT", url))
+        .into_iter()
+        .collect();
     let server = ServerProcess::start_with_env(binary, database, &env).await?;
     let api = Api::new(&server.url);
     let (pool_id, provider, tokens) = setup(&api).await?;
@@ -155,7 +157,10 @@ async fn measure(
             let token = &tokens[(worker + iteration as usize) % tokens.len()];
             let logins = json!({ provider.as_str(): token });
             let id = api
-                .call_identity("GetId", json!({ "IdentityPoolId": pool_id, "Logins": logins }))
+                .call_identity(
+                    "GetId",
+                    json!({ "IdentityPoolId": pool_id, "Logins": logins }),
+                )
                 .await?;
             let identity_id = id["IdentityId"].as_str().unwrap_or_default();
             let credentials = api
@@ -185,7 +190,10 @@ fn rs512_sign_micros() -> f64 {
         return f64::NAN;
     };
     let mut claims = serde_json::Map::new();
-    claims.insert("sub".into(), "us-east-1:a5b0a1c2-0000-4000-8000-000000000000".into());
+    claims.insert(
+        "sub".into(),
+        "us-east-1:a5b0a1c2-0000-4000-8000-000000000000".into(),
+    );
     claims.insert("exp".into(), 4_102_444_800i64.into());
     let mut samples: Vec<f64> = (0..300)
         .map(|_| {
@@ -206,9 +214,23 @@ pub async fn run(binary: &str, database: &str, settings: Settings) -> anyhow::Re
         settings.concurrency, settings.seconds
     );
     println!("{HEADER}");
-    measure("credentials minted in dev mode", binary, database, settings, None).await?;
+    measure(
+        "credentials minted in dev mode",
+        binary,
+        database,
+        settings,
+        None,
+    )
+    .await?;
     let sts = start_sts()?;
-    measure("credentials from an STS stand-in", binary, database, settings, Some(&sts)).await?;
+    measure(
+        "credentials from an STS stand-in",
+        binary,
+        database,
+        settings,
+        Some(&sts),
+    )
+    .await?;
     let rs512 = rs512_sign_micros();
     println!();
     println!(

@@ -31,7 +31,8 @@ pub use devices::{
 // Identity pools (the `IdentityStore` family of the port).
 mod identity;
 pub use identity::{
-    concurrent_first_logins_have_one_winner, identity_logins_are_unique_per_pool_and_changes_are_atomic,
+    concurrent_first_logins_have_one_winner,
+    identity_logins_are_unique_per_pool_and_changes_are_atomic,
     identity_pools_round_trip_list_count_and_check_versions, issuer_keys_have_one_active_key,
 };
 // Domains and resource servers (the `OAuthStore` half of the port).

@@ -550,7 +550,12 @@ mod identity {
             .collect();
         assert_eq!(
             unsigned,
-            ["GetCredentialsForIdentity", "GetId", "GetOpenIdToken", "UnlinkIdentity"]
+            [
+                "GetCredentialsForIdentity",
+                "GetId",
+                "GetOpenIdToken",
+                "UnlinkIdentity"
+            ]
         );
         assert_eq!(
             Operation::from_name("GetId").map(|op| op.errors().len()),

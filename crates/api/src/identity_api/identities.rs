@@ -118,7 +118,10 @@ pub async fn delete_identities(
 ) -> Result<DeleteIdentitiesResponse, ApiError> {
     let unprocessed = ctx
         .pools
-        .delete_identities(&required(req.identity_ids_to_delete, "identityIdsToDelete")?)
+        .delete_identities(&required(
+            req.identity_ids_to_delete,
+            "identityIdsToDelete",
+        )?)
         .await?;
     Ok(DeleteIdentitiesResponse {
         unprocessed_identity_ids: Some(
@@ -134,7 +137,10 @@ pub async fn delete_identities(
 }
 
 /// UnlinkIdentity.
-pub async fn unlink_identity(ctx: IdentityCtx, req: UnlinkIdentityInput) -> Result<Empty, ApiError> {
+pub async fn unlink_identity(
+    ctx: IdentityCtx,
+    req: UnlinkIdentityInput,
+) -> Result<Empty, ApiError> {
     ctx.pools
         .unlink_identity(
             &required(req.identity_id, "identityId")?,

@@ -66,7 +66,12 @@ fn operation_of(headers: &HeaderMap) -> Result<Operation, ApiError> {
 }
 
 /// `POST /` for an identity-pool target.
-pub(crate) async fn handle(state: AppState, parts: Parts, body: Body, started: Instant) -> Response {
+pub(crate) async fn handle(
+    state: AppState,
+    parts: Parts,
+    body: Body,
+    started: Instant,
+) -> Response {
     let operation = match operation_of(&parts.headers) {
         Ok(operation) => operation,
         Err(e) => return e.into_response(),
@@ -92,7 +97,11 @@ pub(crate) async fn handle(state: AppState, parts: Parts, body: Body, started: I
 }
 
 /// Routes an operation to its handler: every operation of the model has one.
-async fn dispatch(operation: Operation, ctx: IdentityCtx, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+async fn dispatch(
+    operation: Operation,
+    ctx: IdentityCtx,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
     macro_rules! routes {
         ($($op:ident => $handler:path),* $(,)?) => {
             match operation {

@@ -182,7 +182,11 @@ fn json_response(body: Vec<u8>) -> Response {
 
 /// Parses, validates, runs one handler and serialises its output. `C` is what the handler
 /// gets besides its input ([`Ctx`] here, the identity service's context there).
-pub(crate) async fn call<C, I, O, F, Fut>(ctx: C, body: &[u8], handler: F) -> Result<Vec<u8>, ApiError>
+pub(crate) async fn call<C, I, O, F, Fut>(
+    ctx: C,
+    body: &[u8],
+    handler: F,
+) -> Result<Vec<u8>, ApiError>
 where
     I: DeserializeOwned + Validate,
     O: Serialize,

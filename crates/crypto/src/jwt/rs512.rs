@@ -102,7 +102,8 @@ mod tests {
     use super::*;
 
     fn claims(exp: i64) -> Map<String, Value> {
-        let Value::Object(map) = json!({"sub": "us-east-1:abc", "aud": "us-east-1:pool", "exp": exp})
+        let Value::Object(map) =
+            json!({"sub": "us-east-1:abc", "aud": "us-east-1:pool", "exp": exp})
         else {
             return Map::new();
         };

@@ -175,7 +175,11 @@ impl IdentityPools {
                         claims: token.claims.clone(),
                         amr: String::new(),
                     };
-                    choose_role(&proven.pool, std::slice::from_ref(&stand_in), custom_role_arn)?
+                    choose_role(
+                        &proven.pool,
+                        std::slice::from_ref(&stand_in),
+                        custom_role_arn,
+                    )?
                 } else {
                     choose_role(&proven.pool, &[], None)?
                 };
@@ -279,7 +283,9 @@ pub(crate) fn check_classic_flow(pool: &IdentityPool) -> Result<()> {
 }
 
 /// The principal tags a token of this issuer carries.
-fn principal_tags_of(claims: &serde_json::Map<String, serde_json::Value>) -> BTreeMap<String, String> {
+fn principal_tags_of(
+    claims: &serde_json::Map<String, serde_json::Value>,
+) -> BTreeMap<String, String> {
     claims
         .get(super::openid::TAGS_CLAIM)
         .and_then(|t| t.get("principal_tags"))

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::IdentityPools;
-use super::identity::{Identity, LinkedLogin, identity_not_found, plan_link, Presented};
+use super::identity::{Identity, LinkedLogin, Presented, identity_not_found, plan_link};
 use super::logins::LoginUse;
 use super::openid::{DEVELOPER_TOKEN_SECONDS, TokenSubject};
 use super::pool::IdentityPool;
@@ -29,9 +29,9 @@ pub struct DeveloperTokenRequest {
 }
 
 fn developer_provider(pool: &IdentityPool) -> Result<&str> {
-    pool.developer_provider_name.as_deref().ok_or_else(|| {
-        Error::invalid_parameter("The identity pool has no DeveloperProviderName.")
-    })
+    pool.developer_provider_name
+        .as_deref()
+        .ok_or_else(|| Error::invalid_parameter("The identity pool has no DeveloperProviderName."))
 }
 
 fn check_provider(pool: &IdentityPool, name: &str) -> Result<()> {
@@ -156,7 +156,9 @@ impl IdentityPools {
         let pool = self.identity_pool(pool_id).await?;
         check_provider(&pool, provider)?;
         for _ in 0..8 {
-            let source = self.developer_identity(&pool, provider, source_user).await?;
+            let source = self
+                .developer_identity(&pool, provider, source_user)
+                .await?;
             let destination = self
                 .developer_identity(&pool, provider, destination_user)
                 .await?;

@@ -138,7 +138,10 @@ pub(crate) fn plan_link(
     }
     if let Presented::Developer(identity) = presented
         && let Some(login) = logins.iter().find(|login| {
-            login.developer && owners.iter().any(|o| o.holds(login) && o.identity_id != identity.identity_id)
+            login.developer
+                && owners
+                    .iter()
+                    .any(|o| o.holds(login) && o.identity_id != identity.identity_id)
         })
     {
         return Err(Error::new(
@@ -160,15 +163,13 @@ pub(crate) fn plan_link(
     let mut candidates: Vec<&Identity> = owners.iter().collect();
     candidates.sort_by(|a, b| (a.created, &a.identity_id).cmp(&(b.created, &b.identity_id)));
     candidates.dedup_by(|a, b| a.identity_id == b.identity_id);
-    let survivor = candidates
-        .first()
-        .copied()
-        .or(presented_identity)
-        .cloned();
+    let survivor = candidates.first().copied().or(presented_identity).cloned();
     let mut merged: Vec<&Identity> = candidates.iter().skip(1).copied().collect();
     if let (Some(presented), Some(survivor)) = (presented_identity, &survivor)
         && presented.identity_id != survivor.identity_id
-        && !merged.iter().any(|m| m.identity_id == presented.identity_id)
+        && !merged
+            .iter()
+            .any(|m| m.identity_id == presented.identity_id)
     {
         merged.push(presented);
     }
@@ -275,7 +276,9 @@ impl IdentityPools {
                     .find_identity_by_login(&pool.id, &login.provider, &login.subject)
                     .await
                     .map_err(Error::from)?
-                    && !owners.iter().any(|o: &Identity| o.identity_id == owner.identity_id)
+                    && !owners
+                        .iter()
+                        .any(|o: &Identity| o.identity_id == owner.identity_id)
                 {
                     owners.push(owner);
                 }
@@ -475,14 +478,17 @@ impl IdentityPools {
         }
         let remove: Vec<String> = to_remove
             .iter()
-            .map(|key| match super::logins::user_pool_of_key(key, &self.config) {
-                Some(user_pool) => super::logins::user_pool_provider_name(&user_pool),
-                None => key.clone(),
-            })
+            .map(
+                |key| match super::logins::user_pool_of_key(key, &self.config) {
+                    Some(user_pool) => super::logins::user_pool_provider_name(&user_pool),
+                    None => key.clone(),
+                },
+            )
             .collect();
-        if let Some(key) = remove.iter().find(|key| {
-            pool.developer_provider_name.as_deref() == Some(key.as_str())
-        }) {
+        if let Some(key) = remove
+            .iter()
+            .find(|key| pool.developer_provider_name.as_deref() == Some(key.as_str()))
+        {
             return Err(Error::invalid_parameter(format!(
                 "{key} is the developer provider: use UnlinkDeveloperIdentity."
             )));

@@ -54,7 +54,9 @@ pub enum ExternalKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProviderKind {
     /// A user pool of this server.
-    UserPool { pool_id: String },
+    UserPool {
+        pool_id: String,
+    },
     /// A token this service issued.
     CognitoIdentity,
     /// The pool's developer provider.
@@ -122,7 +124,10 @@ pub enum IdTokenRejection {
     Malformed,
     /// The signature does not verify under the pool's keys.
     BadSignature,
-    Expired { exp: i64, now: i64 },
+    Expired {
+        exp: i64,
+        now: i64,
+    },
     /// `iss` is not the pool the key names.
     IssuerMismatch,
     /// An access token (no `aud`), or another `token_use`.

@@ -54,8 +54,8 @@ mod tests;
 pub use credentials::{AssumeRoleRequest, AwsCredentials, CredentialError, CredentialIssuer};
 pub use identity::Identity;
 pub use logins::{
-    ExternalIdentity, ExternalLogins, ExternalProvider, IdTokenRejection, UnsupportedExternalLogins,
-    UserPoolLogins,
+    ExternalIdentity, ExternalLogins, ExternalProvider, IdTokenRejection,
+    UnsupportedExternalLogins, UserPoolLogins,
 };
 pub use pool::IdentityPool;
 pub use ports::IdentityStore;

@@ -153,7 +153,9 @@ impl IdentityPools {
     }
 
     fn open_issuer_key(&self, record: &IssuerKeyRecord) -> Result<RsaSigningKey> {
-        let pem = self.keys.open(&key_purpose(&record.kid), &record.sealed_pem)?;
+        let pem = self
+            .keys
+            .open(&key_purpose(&record.kid), &record.sealed_pem)?;
         let pem = String::from_utf8(pem).map_err(|_| Error::internal("issuer key is not UTF-8"))?;
         RsaSigningKey::from_pkcs8_pem(record.kid.clone(), &pem)
             .map_err(|e| Error::internal(format!("issuer key: {e}")))
@@ -220,7 +222,8 @@ impl IdentityPools {
     /// signature, unexpired, `iss` this issuer.
     pub(crate) async fn verify_identity_token(&self, token: &str) -> Result<IdentityToken> {
         let keys = self.issuer_keys().await?;
-        let invalid = |reason: &str| Error::not_authorized(format!("Invalid login token. {reason}"));
+        let invalid =
+            |reason: &str| Error::not_authorized(format!("Invalid login token. {reason}"));
         let now = self.now().secs();
         let claims = cognate_crypto::jwt::verify_rs512(
             token,
@@ -246,7 +249,12 @@ impl IdentityPools {
         let amr: Vec<String> = claims
             .get("amr")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(IdentityToken {
             identity_id,

@@ -116,7 +116,10 @@ fn check_settings(settings: &IdentityPoolSettings, pools: &IdentityPools) -> Res
             )));
         }
     }
-    let providers = settings.cognito_identity_providers.as_deref().unwrap_or(&[]);
+    let providers = settings
+        .cognito_identity_providers
+        .as_deref()
+        .unwrap_or(&[]);
     if providers.len() > MAX_USER_POOL_PROVIDERS {
         return Err(limit_exceeded(format!(
             "An identity pool can have at most {MAX_USER_POOL_PROVIDERS} Cognito user pool providers."
@@ -141,7 +144,10 @@ fn check_settings(settings: &IdentityPoolSettings, pools: &IdentityPools) -> Res
 impl IdentityPool {
     /// The pool's ARN, which TagResource and its kin name it by.
     pub fn arn(&self, region: &str, account_id: &str) -> String {
-        format!("arn:aws:cognito-identity:{region}:{account_id}:identitypool/{}", self.id)
+        format!(
+            "arn:aws:cognito-identity:{region}:{account_id}:identitypool/{}",
+            self.id
+        )
     }
 
     fn apply(&mut self, settings: IdentityPoolSettings) {
@@ -162,7 +168,10 @@ impl IdentityPool {
 
 impl IdentityPools {
     /// CreateIdentityPool.
-    pub async fn create_identity_pool(&self, settings: IdentityPoolSettings) -> Result<IdentityPool> {
+    pub async fn create_identity_pool(
+        &self,
+        settings: IdentityPoolSettings,
+    ) -> Result<IdentityPool> {
         check_settings(&settings, self)?;
         let count = self
             .store
@@ -275,9 +284,7 @@ impl IdentityPools {
         next: Option<&str>,
         limit: u32,
     ) -> Result<Page<IdentityPool>> {
-        let after = next
-            .map(|t| self.open_page_token("pools", t))
-            .transpose()?;
+        let after = next.map(|t| self.open_page_token("pools", t)).transpose()?;
         let mut pools = self
             .store
             .list_identity_pools(after.as_deref(), limit + 1)
@@ -320,8 +327,12 @@ impl IdentityPools {
         );
         let not_found = || Error::resource_not_found(format!("Resource {arn} does not exist."));
         let pool_id = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
-        self.identity_pool_for_update(pool_id)
-            .await
-            .map_err(|e| if e.kind == ErrorKind::ResourceNotFound { not_found() } else { e })
+        self.identity_pool_for_update(pool_id).await.map_err(|e| {
+            if e.kind == ErrorKind::ResourceNotFound {
+                not_found()
+            } else {
+                e
+            }
+        })
     }
 }

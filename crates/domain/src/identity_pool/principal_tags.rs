@@ -72,11 +72,7 @@ fn claim_text(claims: &Map<String, Value>, claim: &str) -> Option<String> {
 impl IdentityPools {
     /// The provider name a principal-tag map is kept under: a user pool in Cognito's form
     /// whichever key names it; any other provider of the pool as given.
-    fn principal_tag_provider(
-        &self,
-        pool: &super::IdentityPool,
-        provider: &str,
-    ) -> Result<String> {
+    fn principal_tag_provider(&self, pool: &super::IdentityPool, provider: &str) -> Result<String> {
         if let Some(user_pool) = user_pool_of_key(provider, &self.config) {
             return Ok(user_pool_provider_name(&user_pool));
         }

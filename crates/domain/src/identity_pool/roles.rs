@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::IdentityPools;
-use super::logins::{VerifiedLogin, classify, ProviderKind, user_pool_of_key};
+use super::logins::{ProviderKind, VerifiedLogin, classify, user_pool_of_key};
 use super::pool::IdentityPool;
 use crate::error::{Error, ErrorKind, Result};
 

@@ -94,7 +94,10 @@ fn keys_name_the_providers_the_pool_trusts() {
         ("accounts.google.com", Some("external")),
         ("graph.facebook.com", None),
         ("login.example.org/oidc", Some("external")),
-        ("arn:aws:iam::123456789012:saml-provider/corp", Some("external")),
+        (
+            "arn:aws:iam::123456789012:saml-provider/corp",
+            Some("external"),
+        ),
         ("arn:aws:iam::123456789012:saml-provider/other", None),
         ("", None),
     ];
@@ -110,10 +113,16 @@ fn keys_name_the_providers_the_pool_trusts() {
         });
         assert_eq!(got, *expected, "key {key:?}");
     }
-    assert_eq!(user_pool_of_key("cognito-idp.us-east-1.amazonaws.com/x", &config), None);
+    assert_eq!(
+        user_pool_of_key("cognito-idp.us-east-1.amazonaws.com/x", &config),
+        None
+    );
 }
 
-fn rules(rules: &[(&str, MatchType, &str, &str)], ambiguous: AmbiguousRoleResolution) -> RoleMapping {
+fn rules(
+    rules: &[(&str, MatchType, &str, &str)],
+    ambiguous: AmbiguousRoleResolution,
+) -> RoleMapping {
     RoleMapping {
         mapping_type: MappingType::Rules,
         ambiguous_role_resolution: Some(ambiguous),
@@ -153,31 +162,156 @@ fn roles_are_chosen_as_cognito_chooses_them() {
         Result<&'static str, &'static str>,
     );
     let cases: Vec<Case> = vec![
-        ("no mapping: the authenticated role", None, groups.clone(), None, Ok(AUTH)),
-        ("no mapping ignores a custom role", None, groups.clone(), Some(ADMIN), Ok(AUTH)),
-        ("token: preferred role", Some(token_mapping(Deny)), groups.clone(), None, Ok(READER)),
-        ("token: custom role among cognito:roles", Some(token_mapping(Deny)), groups.clone(), Some(ADMIN), Ok(ADMIN)),
-        ("token: custom role not among them", Some(token_mapping(AuthenticatedRole)), groups.clone(), Some(AUTH), Err("NotAuthorizedException")),
-        ("token: no roles, ambiguous → authenticated", Some(token_mapping(AuthenticatedRole)), json!({}), None, Ok(AUTH)),
-        ("token: no roles, ambiguous → deny", Some(token_mapping(Deny)), json!({}), None, Err("NotAuthorizedException")),
-        ("rules: first match in order", Some(rules(&[("cognito:groups", Equals, "staff", READER), ("cognito:groups", Equals, "admins", ADMIN)], Deny)), groups.clone(), None, Ok(READER)),
-        ("rules: contains", Some(rules(&[("custom:dept", Contains, "emea", ADMIN)], Deny)), groups.clone(), None, Ok(ADMIN)),
-        ("rules: starts with", Some(rules(&[("custom:dept", StartsWith, "sales", ADMIN)], Deny)), groups.clone(), None, Ok(ADMIN)),
-        ("rules: a number compares as text", Some(rules(&[("level", Equals, "3", ADMIN)], Deny)), groups.clone(), None, Ok(ADMIN)),
-        ("rules: not equal over every group", Some(rules(&[("cognito:groups", NotEqual, "admins", READER)], AuthenticatedRole)), groups.clone(), None, Ok(AUTH)),
-        ("rules: not equal matches", Some(rules(&[("cognito:groups", NotEqual, "guests", READER)], Deny)), groups.clone(), None, Ok(READER)),
-        ("rules: a missing claim matches nothing, NotEqual included", Some(rules(&[("absent", NotEqual, "x", READER)], Deny)), groups.clone(), None, Err("NotAuthorizedException")),
-        ("rules: no match, ambiguous → authenticated", Some(rules(&[("custom:dept", Equals, "hr", ADMIN)], AuthenticatedRole)), groups.clone(), None, Ok(AUTH)),
-        ("rules: custom role picks among matches", Some(rules(&[("cognito:groups", Equals, "staff", READER), ("cognito:groups", Equals, "admins", ADMIN)], Deny)), groups.clone(), Some(ADMIN), Ok(ADMIN)),
-        ("rules: custom role of no matching rule", Some(rules(&[("cognito:groups", Equals, "staff", READER)], AuthenticatedRole)), groups.clone(), Some(ADMIN), Err("NotAuthorizedException")),
+        (
+            "no mapping: the authenticated role",
+            None,
+            groups.clone(),
+            None,
+            Ok(AUTH),
+        ),
+        (
+            "no mapping ignores a custom role",
+            None,
+            groups.clone(),
+            Some(ADMIN),
+            Ok(AUTH),
+        ),
+        (
+            "token: preferred role",
+            Some(token_mapping(Deny)),
+            groups.clone(),
+            None,
+            Ok(READER),
+        ),
+        (
+            "token: custom role among cognito:roles",
+            Some(token_mapping(Deny)),
+            groups.clone(),
+            Some(ADMIN),
+            Ok(ADMIN),
+        ),
+        (
+            "token: custom role not among them",
+            Some(token_mapping(AuthenticatedRole)),
+            groups.clone(),
+            Some(AUTH),
+            Err("NotAuthorizedException"),
+        ),
+        (
+            "token: no roles, ambiguous → authenticated",
+            Some(token_mapping(AuthenticatedRole)),
+            json!({}),
+            None,
+            Ok(AUTH),
+        ),
+        (
+            "token: no roles, ambiguous → deny",
+            Some(token_mapping(Deny)),
+            json!({}),
+            None,
+            Err("NotAuthorizedException"),
+        ),
+        (
+            "rules: first match in order",
+            Some(rules(
+                &[
+                    ("cognito:groups", Equals, "staff", READER),
+                    ("cognito:groups", Equals, "admins", ADMIN),
+                ],
+                Deny,
+            )),
+            groups.clone(),
+            None,
+            Ok(READER),
+        ),
+        (
+            "rules: contains",
+            Some(rules(&[("custom:dept", Contains, "emea", ADMIN)], Deny)),
+            groups.clone(),
+            None,
+            Ok(ADMIN),
+        ),
+        (
+            "rules: starts with",
+            Some(rules(&[("custom:dept", StartsWith, "sales", ADMIN)], Deny)),
+            groups.clone(),
+            None,
+            Ok(ADMIN),
+        ),
+        (
+            "rules: a number compares as text",
+            Some(rules(&[("level", Equals, "3", ADMIN)], Deny)),
+            groups.clone(),
+            None,
+            Ok(ADMIN),
+        ),
+        (
+            "rules: not equal over every group",
+            Some(rules(
+                &[("cognito:groups", NotEqual, "admins", READER)],
+                AuthenticatedRole,
+            )),
+            groups.clone(),
+            None,
+            Ok(AUTH),
+        ),
+        (
+            "rules: not equal matches",
+            Some(rules(
+                &[("cognito:groups", NotEqual, "guests", READER)],
+                Deny,
+            )),
+            groups.clone(),
+            None,
+            Ok(READER),
+        ),
+        (
+            "rules: a missing claim matches nothing, NotEqual included",
+            Some(rules(&[("absent", NotEqual, "x", READER)], Deny)),
+            groups.clone(),
+            None,
+            Err("NotAuthorizedException"),
+        ),
+        (
+            "rules: no match, ambiguous → authenticated",
+            Some(rules(
+                &[("custom:dept", Equals, "hr", ADMIN)],
+                AuthenticatedRole,
+            )),
+            groups.clone(),
+            None,
+            Ok(AUTH),
+        ),
+        (
+            "rules: custom role picks among matches",
+            Some(rules(
+                &[
+                    ("cognito:groups", Equals, "staff", READER),
+                    ("cognito:groups", Equals, "admins", ADMIN),
+                ],
+                Deny,
+            )),
+            groups.clone(),
+            Some(ADMIN),
+            Ok(ADMIN),
+        ),
+        (
+            "rules: custom role of no matching rule",
+            Some(rules(
+                &[("cognito:groups", Equals, "staff", READER)],
+                AuthenticatedRole,
+            )),
+            groups.clone(),
+            Some(ADMIN),
+            Err("NotAuthorizedException"),
+        ),
     ];
     for (name, mapping, token, custom, expected) in cases {
         let mut pool = pool();
         if let Some(mapping) = mapping {
             pool.role_mappings.insert(format!("{KEY}:client1"), mapping);
         }
-        let got = choose_role(&pool, &[login(token)], custom)
-            .map_err(|e| e.kind.exception_name());
+        let got = choose_role(&pool, &[login(token)], custom).map_err(|e| e.kind.exception_name());
         assert_eq!(got.as_deref().map_err(|e| *e), expected, "{name}");
     }
     // Guests get the unauthenticated role; without one the pool is misconfigured.
@@ -189,15 +323,20 @@ fn roles_are_chosen_as_cognito_chooses_them() {
         ErrorKind::InvalidIdentityPoolConfiguration
     );
     assert_eq!(
-        choose_role(&bare, &[login(json!({}))], None).unwrap_err().kind,
+        choose_role(&bare, &[login(json!({}))], None)
+            .unwrap_err()
+            .kind,
         ErrorKind::InvalidIdentityPoolConfiguration
     );
     let mut denying = pool();
-    denying
-        .role_mappings
-        .insert(format!("{KEY}:client1"), token_mapping(AmbiguousRoleResolution::Deny));
+    denying.role_mappings.insert(
+        format!("{KEY}:client1"),
+        token_mapping(AmbiguousRoleResolution::Deny),
+    );
     assert_eq!(
-        choose_role(&denying, &[login(json!({}))], None).unwrap_err().message,
+        choose_role(&denying, &[login(json!({}))], None)
+            .unwrap_err()
+            .message,
         format!("The ambiguous role mapping rules for: {KEY}:client1 denied this request.")
     );
 }
@@ -236,17 +375,41 @@ fn verified(provider: &str, subject: &str) -> VerifiedLogin {
 fn logins_link_to_new_guest_and_existing_identities() {
     let now = Timestamp(1_000);
     // A login nobody holds: a new identity.
-    let plan = plan_link(Presented::None, &[], &[verified("up", "u1")], "p", "new", now).unwrap();
+    let plan = plan_link(
+        Presented::None,
+        &[],
+        &[verified("up", "u1")],
+        "p",
+        "new",
+        now,
+    )
+    .unwrap();
     assert_eq!(plan.survivor.identity_id, "new");
     assert_eq!(plan.changes.writes[0].expected_version, None);
     // A login its identity already holds: nothing to write.
     let owner = identity("a", 10, &[("up", "u1")]);
-    let plan = plan_link(Presented::None, std::slice::from_ref(&owner), &[verified("up", "u1")], "p", "new", now).unwrap();
+    let plan = plan_link(
+        Presented::None,
+        std::slice::from_ref(&owner),
+        &[verified("up", "u1")],
+        "p",
+        "new",
+        now,
+    )
+    .unwrap();
     assert_eq!(plan.survivor.identity_id, "a");
     assert!(plan.changes.is_empty());
     // A guest presenting a new login keeps its id and gains the login.
     let guest = identity("g", 5, &[]);
-    let plan = plan_link(Presented::Public(&guest), &[], &[verified("up", "u1")], "p", "new", now).unwrap();
+    let plan = plan_link(
+        Presented::Public(&guest),
+        &[],
+        &[verified("up", "u1")],
+        "p",
+        "new",
+        now,
+    )
+    .unwrap();
     assert_eq!(plan.survivor.identity_id, "g");
     assert_eq!(plan.changes.writes[0].expected_version, Some(3));
     assert_eq!(plan.survivor.logins.len(), 1);
@@ -257,7 +420,15 @@ fn a_login_held_elsewhere_merges_into_its_owner() {
     let now = Timestamp(1_000);
     let guest = identity("g", 5, &[]);
     let owner = identity("a", 10, &[("up", "u1")]);
-    let plan = plan_link(Presented::Public(&guest), std::slice::from_ref(&owner), &[verified("up", "u1")], "p", "new", now).unwrap();
+    let plan = plan_link(
+        Presented::Public(&guest),
+        std::slice::from_ref(&owner),
+        &[verified("up", "u1")],
+        "p",
+        "new",
+        now,
+    )
+    .unwrap();
     assert_eq!(plan.survivor.identity_id, "a");
     assert_eq!(plan.changes.deletes, vec![("g".to_owned(), 3)]);
     // Two owners: the older survives and takes the younger's logins.
@@ -281,9 +452,21 @@ fn identities_with_logins_need_one_of_them_and_one_user_per_provider() {
     let now = Timestamp(1_000);
     let held = identity("a", 10, &[("google", "x")]);
     // Someone else's login cannot be attached to an identity they do not prove.
-    let e = plan_link(Presented::Public(&held), &[], &[verified("up", "u9")], "p", "n", now).unwrap_err();
+    let e = plan_link(
+        Presented::Public(&held),
+        &[],
+        &[verified("up", "u9")],
+        "p",
+        "n",
+        now,
+    )
+    .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotAuthorized);
-    assert!(e.message.starts_with("Logins don't match."), "{}", e.message);
+    assert!(
+        e.message.starts_with("Logins don't match."),
+        "{}",
+        e.message
+    );
     // A second user of the same public provider conflicts.
     let other = identity("b", 20, &[("google", "y")]);
     let e = plan_link(
@@ -300,14 +483,40 @@ fn identities_with_logins_need_one_of_them_and_one_user_per_provider() {
     // refused when a backend names another identity.
     let dev = identity("d", 10, &[("login.example", "alice")]);
     let fresh = identity("e", 30, &[]);
-    let e = plan_link(Presented::Developer(&fresh), std::slice::from_ref(&dev), &[verified("login.example", "alice")], "p", "n", now).unwrap_err();
+    let e = plan_link(
+        Presented::Developer(&fresh),
+        std::slice::from_ref(&dev),
+        &[verified("login.example", "alice")],
+        "p",
+        "n",
+        now,
+    )
+    .unwrap_err();
     assert_eq!(e.kind, ErrorKind::DeveloperUserAlreadyRegistered);
-    let plan = plan_link(Presented::Developer(&dev), &[], &[verified("login.example", "bob")], "p", "n", now).unwrap();
+    let plan = plan_link(
+        Presented::Developer(&dev),
+        &[],
+        &[verified("login.example", "bob")],
+        "p",
+        "n",
+        now,
+    )
+    .unwrap();
     assert_eq!(plan.survivor.logins.len(), 2);
     // At most 20 logins.
-    let many: Vec<(String, String)> = (0..20).map(|i| ("login.example".to_owned(), format!("u{i}"))).collect();
+    let many: Vec<(String, String)> = (0..20)
+        .map(|i| ("login.example".to_owned(), format!("u{i}")))
+        .collect();
     let refs: Vec<(&str, &str)> = many.iter().map(|(p, s)| (p.as_str(), s.as_str())).collect();
     let full = identity("f", 1, &refs);
-    let e = plan_link(Presented::Developer(&full), &[], &[verified("login.example", "one-more")], "p", "n", now).unwrap_err();
+    let e = plan_link(
+        Presented::Developer(&full),
+        &[],
+        &[verified("login.example", "one-more")],
+        "p",
+        "n",
+        now,
+    )
+    .unwrap_err();
     assert_eq!(e.kind, ErrorKind::LimitExceeded);
 }

@@ -43,16 +43,16 @@ impl UserPoolLogins for Domain {
         let now = self.now().secs();
         let claims = cognate_crypto::jwt::verify_rs256(token, |kid| keys.verifying_key(kid), now)
             .map_err(|e| match e {
-                cognate_crypto::jwt::JwtError::Expired => IdTokenRejection::Expired {
-                    exp: unverified
-                        .get("exp")
-                        .and_then(Value::as_i64)
-                        .unwrap_or_default(),
-                    now,
-                },
-                cognate_crypto::jwt::JwtError::Malformed => IdTokenRejection::Malformed,
-                _ => IdTokenRejection::BadSignature,
-            })?;
+            cognate_crypto::jwt::JwtError::Expired => IdTokenRejection::Expired {
+                exp: unverified
+                    .get("exp")
+                    .and_then(Value::as_i64)
+                    .unwrap_or_default(),
+                now,
+            },
+            cognate_crypto::jwt::JwtError::Malformed => IdTokenRejection::Malformed,
+            _ => IdTokenRejection::BadSignature,
+        })?;
         if claims.get("token_use").and_then(Value::as_str) != Some("id")
             || !claims.contains_key("aud")
         {

@@ -15,10 +15,10 @@ use base64::Engine as _;
 use cognate_crypto::SecretString;
 use cognate_crypto::random::RandomSource;
 use cognate_domain::Timestamp;
-use cognate_domain::ids::random_from_alphabet;
 use cognate_domain::identity_pool::{
     AssumeRoleRequest, AwsCredentials, CredentialError, CredentialIssuer,
 };
+use cognate_domain::ids::random_from_alphabet;
 
 /// STS's Query API version.
 const STS_VERSION: &str = "2011-06-15";
@@ -79,13 +79,17 @@ impl CredentialIssuer for StsClient {
             .await
             .map_err(|e| CredentialError::Unavailable(format!("unreadable answer ({e})")))?;
         if !status.is_success() {
-            return Err(match (xml_text(&body, "Code"), xml_text(&body, "Message")) {
-                (Some(code), message) => CredentialError::Refused {
-                    code,
-                    message: message.unwrap_or_default(),
+            return Err(
+                match (xml_text(&body, "Code"), xml_text(&body, "Message")) {
+                    (Some(code), message) => CredentialError::Refused {
+                        code,
+                        message: message.unwrap_or_default(),
+                    },
+                    (None, _) => {
+                        CredentialError::Unavailable(format!("HTTP {status} without an STS error"))
+                    }
                 },
-                (None, _) => CredentialError::Unavailable(format!("HTTP {status} without an STS error")),
-            });
+            );
         }
         credentials_from_xml(&body)
             .ok_or_else(|| CredentialError::Unavailable("an answer without credentials".to_owned()))
@@ -96,11 +100,9 @@ impl CredentialIssuer for StsClient {
 fn credentials_from_xml(body: &str) -> Option<AwsCredentials> {
     let credentials = inner(body, "Credentials")?;
     let expiration = xml_text(credentials, "Expiration")?;
-    let expiration = time::OffsetDateTime::parse(
-        &expiration,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok()?;
+    let expiration =
+        time::OffsetDateTime::parse(&expiration, &time::format_description::well_known::Rfc3339)
+            .ok()?;
     let millis = i64::try_from(expiration.unix_timestamp_nanos() / 1_000_000).ok()?;
     Some(AwsCredentials {
         access_key_id: xml_text(credentials, "AccessKeyId")?,
@@ -196,11 +198,7 @@ impl CredentialIssuer for LocalCredentials {
         random.fill(&mut token);
         Ok(AwsCredentials {
             access_key_id: format!("ASIA{}", random_from_alphabet(random, KEY_ID_ALPHABET, 16)),
-            secret_access_key: SecretString::new(random_from_alphabet(
-                random,
-                SECRET_ALPHABET,
-                40,
-            )),
+            secret_access_key: SecretString::new(random_from_alphabet(random, SECRET_ALPHABET, 40)),
             session_token: base64::engine::general_purpose::STANDARD.encode(token),
             expiration: request.now.plus_secs(request.duration_seconds),
         })
@@ -254,8 +252,14 @@ mod tests {
             xml_text(error, "Message").as_deref(),
             Some("Not authorized to perform sts:AssumeRoleWithWebIdentity <x>")
         );
-        assert_eq!(xml_text("<CodeX>1</CodeX><Code>2</Code>", "Code").as_deref(), Some("2"));
-        assert_eq!(credentials_from_xml("<Credentials></Credentials>").is_none(), true);
+        assert_eq!(
+            xml_text("<CodeX>1</CodeX><Code>2</Code>", "Code").as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            credentials_from_xml("<Credentials></Credentials>").is_none(),
+            true
+        );
         assert_eq!(unescape("a&#65;&#x42;&bogus;"), "aAB&bogus;");
     }
 
@@ -269,7 +273,10 @@ mod tests {
             duration_seconds: 3600,
             now: Timestamp(1_000_000),
         };
-        let credentials = issuer.assume_role_with_web_identity(&request).await.unwrap();
+        let credentials = issuer
+            .assume_role_with_web_identity(&request)
+            .await
+            .unwrap();
         assert_eq!(credentials.access_key_id.len(), 20);
         assert!(credentials.access_key_id.starts_with("ASIA"));
         assert!(

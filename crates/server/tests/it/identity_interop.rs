@@ -35,11 +35,22 @@ fn available(what: &str, installed: bool) -> bool {
 }
 
 fn node_clients() -> bool {
-    let installed = ["@aws-sdk/credential-provider-cognito-identity", "aws-amplify", "openid-client", "jose"]
-        .iter()
-        .all(|p| interop_dir().join("node_modules").join(p).exists())
-        && Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
-    available("node or the JavaScript clients in interop/node_modules", installed)
+    let installed = [
+        "@aws-sdk/credential-provider-cognito-identity",
+        "aws-amplify",
+        "openid-client",
+        "jose",
+    ]
+    .iter()
+    .all(|p| interop_dir().join("node_modules").join(p).exists())
+        && Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    available(
+        "node or the JavaScript clients in interop/node_modules",
+        installed,
+    )
 }
 
 fn python_module(module: &str) -> bool {
@@ -63,7 +74,10 @@ async fn run_json(program: &'static str, args: Vec<String>) -> Value {
         let last = stdout.lines().last().unwrap_or_default();
         let parsed: Value = serde_json::from_str(last)
             .unwrap_or_else(|_| panic!("{args:?}: no JSON summary: {stdout} {stderr}"));
-        assert!(output.status.success(), "{args:?} failed: {parsed} {stderr}");
+        assert!(
+            output.status.success(),
+            "{args:?} failed: {parsed} {stderr}"
+        );
         parsed["summary"].clone()
     })
     .await
@@ -96,18 +110,38 @@ async fn boto3_drives_every_identity_operation() {
         "userToken": federated.id_token(&idp, "bob").await,
         "roles": {"auth": AUTH_ROLE, "unauth": UNAUTH_ROLE, "admin": ADMIN_ROLE, "reader": READER_ROLE},
     });
-    let s = run_json("python3", vec!["identity_boto3.py".into(), params.to_string()]).await;
-    assert_eq!(s["created"], json!({"name": "boto3 pool", "tags": {"owner": "boto3"}}), "{s}");
-    assert_eq!(s["described"][0]["ProviderName"], federated.provider.as_str());
-    assert_eq!(s["updated"], json!({"name": "boto3 pool renamed", "classic": true}));
+    let s = run_json(
+        "python3",
+        vec!["identity_boto3.py".into(), params.to_string()],
+    )
+    .await;
+    assert_eq!(
+        s["created"],
+        json!({"name": "boto3 pool", "tags": {"owner": "boto3"}}),
+        "{s}"
+    );
+    assert_eq!(
+        s["described"][0]["ProviderName"],
+        federated.provider.as_str()
+    );
+    assert_eq!(
+        s["updated"],
+        json!({"name": "boto3 pool renamed", "classic": true})
+    );
     assert_eq!(s["tags"], json!({"stage": "test"}));
     assert_eq!(s["roles"]["authenticated"], AUTH_ROLE);
-    assert_eq!(s["principalTags"], json!({"client": "aud", "username": "sub"}));
+    assert_eq!(
+        s["principalTags"],
+        json!({"client": "aud", "username": "sub"})
+    );
     assert_eq!(s["principalTagsRead"], true);
     // The role STS was asked for, named by the stand-in's session token.
     assert_eq!(s["guestRole"], "Cognito_Unauth");
     assert_eq!(s["defaultRole"], "Cognito_Auth");
-    assert_eq!(s["groupRole"], "Admins", "the group with the lowest precedence");
+    assert_eq!(
+        s["groupRole"], "Admins",
+        "the group with the lowest precedence"
+    );
     assert_eq!(s["customRole"], "Readers");
     assert_eq!(s["noGroupRole"], "Cognito_Auth");
     assert_eq!(
@@ -147,7 +181,9 @@ async fn js_sdk_credential_provider_serves_guests_and_signed_in_users() {
     if !node_clients() {
         return;
     }
-    let server = TestServer::start(Backend::Sqlite, Options { dev: true }).await.unwrap();
+    let server = TestServer::start(Backend::Sqlite, Options { dev: true })
+        .await
+        .unwrap();
     let (idp, identity) = (server.client(), identity_client(&server));
     let federated = Federated::new(&idp).await;
     let pool_id = identity_pool(&identity, &federated, true, true).await;
@@ -158,7 +194,13 @@ async fn js_sdk_credential_provider_serves_guests_and_signed_in_users() {
     )
     .await;
     let credentials = &guest["credentials"];
-    assert!(credentials["accessKeyId"].as_str().unwrap().starts_with("ASIA"), "{guest}");
+    assert!(
+        credentials["accessKeyId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ASIA"),
+        "{guest}"
+    );
     assert_eq!(credentials["secretAccessKeyLength"], 40);
     assert!(credentials["expiration"].is_string());
     let described = identity
@@ -185,7 +227,11 @@ async fn js_sdk_credential_provider_serves_guests_and_signed_in_users() {
         .unwrap()
         .identity_id
         .unwrap();
-    assert_eq!(user["credentials"]["identityId"], expected.as_str(), "{user}");
+    assert_eq!(
+        user["credentials"]["identityId"],
+        expected.as_str(),
+        "{user}"
+    );
     server.stop().await;
 }
 
@@ -241,14 +287,15 @@ async fn amplify_signs_in_and_uploads_to_s3_with_identity_pool_credentials() {
     }
     let mut aws = AwsStandIn::start("uploads");
     let endpoint = aws.endpoint.clone();
-    let server = TestServer::start_configured(Backend::Sqlite, Options { dev: false }, move |raw| {
-        raw.sts = Some(cognate_server::config::StsConfig {
-            endpoint,
-            timeout_seconds: Some(10),
-        });
-    })
-    .await
-    .unwrap();
+    let server =
+        TestServer::start_configured(Backend::Sqlite, Options { dev: false }, move |raw| {
+            raw.sts = Some(cognate_server::config::StsConfig {
+                endpoint,
+                timeout_seconds: Some(10),
+            });
+        })
+        .await
+        .unwrap();
     let (idp, identity) = (server.client(), identity_client(&server));
     let federated = Federated::new(&idp).await;
     let pool_id = identity_pool(&identity, &federated, true, true).await;
@@ -276,7 +323,13 @@ async fn amplify_signs_in_and_uploads_to_s3_with_identity_pool_credentials() {
     let identity_id = summary["identityId"].as_str().unwrap();
     assert!(identity_id.starts_with("us-east-1:"), "{summary}");
     assert_eq!(summary["credentials"]["identityId"], Value::Null);
-    assert!(summary["credentials"]["accessKeyId"].as_str().unwrap().len() >= 16);
+    assert!(
+        summary["credentials"]["accessKeyId"]
+            .as_str()
+            .unwrap()
+            .len()
+            >= 16
+    );
     assert_eq!(
         summary["uploaded"],
         json!({
@@ -284,24 +337,45 @@ async fn amplify_signs_in_and_uploads_to_s3_with_identity_pool_credentials() {
             "body": "uploaded from the front end"
         })
     );
-    assert_eq!(summary["deleteRefused"], "AccessDenied", "the role's policy is enforced");
+    assert_eq!(
+        summary["deleteRefused"], "AccessDenied",
+        "the role's policy is enforced"
+    );
     assert!(
-        summary["requests"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("AWSCognitoIdentityService.GetCredentialsForIdentity")),
+        summary["requests"].as_array().unwrap().contains(&json!(
+            "AWSCognitoIdentityService.GetCredentialsForIdentity"
+        )),
         "{summary}"
     );
-    let described = identity.describe_identity().identity_id(identity_id).send().await.unwrap();
+    let described = identity
+        .describe_identity()
+        .identity_id(identity_id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(described.logins(), [federated.provider.clone()]);
 
     // STS refuses a role whose trust names another pool: Cognito's configuration error.
-    let guest = identity.get_id().identity_pool_id(&pool_id).send().await.unwrap().identity_id.unwrap();
+    let guest = identity
+        .get_id()
+        .identity_pool_id(&pool_id)
+        .send()
+        .await
+        .unwrap()
+        .identity_id
+        .unwrap();
     assert_eq!(
-        identity_error(identity.get_credentials_for_identity().identity_id(&guest).send().await),
+        identity_error(
+            identity
+                .get_credentials_for_identity()
+                .identity_id(&guest)
+                .send()
+                .await
+        ),
         (
             "InvalidIdentityPoolConfigurationException".to_owned(),
-            "Invalid identity pool configuration. Check assigned IAM roles for this pool.".to_owned()
+            "Invalid identity pool configuration. Check assigned IAM roles for this pool."
+                .to_owned()
         )
     );
     server.stop().await;
@@ -312,7 +386,9 @@ async fn an_oidc_library_verifies_identity_pool_tokens_through_discovery() {
     if !node_clients() {
         return;
     }
-    let server = TestServer::start(Backend::Sqlite, Options { dev: true }).await.unwrap();
+    let server = TestServer::start(Backend::Sqlite, Options { dev: true })
+        .await
+        .unwrap();
     let (idp, identity) = (server.client(), identity_client(&server));
     let federated = Federated::new(&idp).await;
     let pool_id = identity_pool(&identity, &federated, false, false).await;
@@ -331,7 +407,10 @@ async fn an_oidc_library_verifies_identity_pool_tokens_through_discovery() {
     )
     .await;
     assert_eq!(summary["issuer"], issuer.as_str(), "{summary}");
-    assert_eq!(summary["jwksUri"], format!("{issuer}/.well-known/jwks_uri").as_str());
+    assert_eq!(
+        summary["jwksUri"],
+        format!("{issuer}/.well-known/jwks_uri").as_str()
+    );
     assert_eq!(summary["header"]["alg"], "RS512");
     assert_eq!(summary["claims"]["sub"], issued.identity_id().unwrap());
     assert_eq!(summary["claims"]["aud"], pool_id.as_str());

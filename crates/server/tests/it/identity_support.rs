@@ -118,9 +118,8 @@ async fn answer_sts(
     match answer {
         StsAnswer::Credentials => {
             let role = call.role_arn.rsplit('/').next().unwrap_or_default();
-            let key = format!("ASIA{:0<16}", role.to_ascii_uppercase().replace('_', ""))
-                [..20]
-                .to_owned();
+            let key =
+                format!("ASIA{:0<16}", role.to_ascii_uppercase().replace('_', ""))[..20].to_owned();
             let xml = format!(
                 r#"<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>secret/{role}</SecretAccessKey><SessionToken>session-for-{role}</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/{role}/{}</Arn></AssumedRoleUser></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"#,
                 call.session_name
@@ -185,7 +184,10 @@ impl Federated {
     }
 
     /// The identity pool's entry for this user pool and client.
-    pub fn provider_entry(&self, server_side_check: bool) -> aws_sdk_cognitoidentity::types::CognitoIdentityProvider {
+    pub fn provider_entry(
+        &self,
+        server_side_check: bool,
+    ) -> aws_sdk_cognitoidentity::types::CognitoIdentityProvider {
         aws_sdk_cognitoidentity::types::CognitoIdentityProvider::builder()
             .provider_name(&self.provider)
             .client_id(&self.app.client_id)
@@ -282,11 +284,16 @@ macro_rules! with_sts_on_both_backends {
 }
 
 /// The identity issuer's keys, fetched as a relying party does: discovery, then `jwks_uri`.
-pub async fn issuer_keys(server: &TestServer) -> (String, Vec<cognate_crypto::jwt::PublicKeyHandle>) {
+pub async fn issuer_keys(
+    server: &TestServer,
+) -> (String, Vec<cognate_crypto::jwt::PublicKeyHandle>) {
     use base64::Engine as _;
     let http = reqwest::Client::new();
     let discovery: serde_json::Value = http
-        .get(format!("{}/cognito-identity/.well-known/openid-configuration", server.url()))
+        .get(format!(
+            "{}/cognito-identity/.well-known/openid-configuration",
+            server.url()
+        ))
         .send()
         .await
         .unwrap()

@@ -303,7 +303,12 @@ impl TestServer {
             headers.push(((*name).to_owned(), (*value).to_owned()));
         }
         if let Some(service) = signing_name {
-            headers.extend(sign_headers(&self.url(), service, &headers, body.as_bytes()));
+            headers.extend(sign_headers(
+                &self.url(),
+                service,
+                &headers,
+                body.as_bytes(),
+            ));
         }
         let mut request = reqwest::Client::new()
             .post(self.url())

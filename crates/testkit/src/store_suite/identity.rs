@@ -74,9 +74,15 @@ pub async fn identity_pools_round_trip_list_count_and_check_versions(store: Arc<
     assert_eq!(store.count_identity_pools().await.unwrap(), 0);
     let pool = identity_pool(IP2);
     store.insert_identity_pool(&pool).await.unwrap();
-    store.insert_identity_pool(&identity_pool(IP)).await.unwrap();
+    store
+        .insert_identity_pool(&identity_pool(IP))
+        .await
+        .unwrap();
     refused(store.insert_identity_pool(&pool).await, Conflict::Exists);
-    assert_eq!(store.get_identity_pool(IP2).await.unwrap(), Some(pool.clone()));
+    assert_eq!(
+        store.get_identity_pool(IP2).await.unwrap(),
+        Some(pool.clone())
+    );
     assert_eq!(store.count_identity_pools().await.unwrap(), 2);
     let ids: Vec<String> = store
         .list_identity_pools(None, 10)
@@ -107,27 +113,48 @@ pub async fn identity_pools_round_trip_list_count_and_check_versions(store: Arc<
 }
 
 pub async fn identity_logins_are_unique_per_pool_and_changes_are_atomic(store: Arc<dyn Store>) {
-    store.insert_identity_pool(&identity_pool(IP)).await.unwrap();
-    store.insert_identity_pool(&identity_pool(IP2)).await.unwrap();
+    store
+        .insert_identity_pool(&identity_pool(IP))
+        .await
+        .unwrap();
+    store
+        .insert_identity_pool(&identity_pool(IP2))
+        .await
+        .unwrap();
     let a = identity(IP, "us-east-1:a", &[(UP, "sub-1")]);
     store.apply_identity_changes(&insert(&a)).await.unwrap();
     assert_eq!(
         store.find_identity_by_login(IP, UP, "sub-1").await.unwrap(),
         Some(a.clone())
     );
-    assert_eq!(store.find_identity_by_login(IP2, UP, "sub-1").await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_identity_by_login(IP2, UP, "sub-1")
+            .await
+            .unwrap(),
+        None
+    );
 
     // A login another identity of the pool holds refuses the whole change.
     let b = identity(IP, "us-east-1:b", &[(UP, "sub-2"), (UP, "sub-1")]);
-    refused(store.apply_identity_changes(&insert(&b)).await, Conflict::Exists);
+    refused(
+        store.apply_identity_changes(&insert(&b)).await,
+        Conflict::Exists,
+    );
     assert_eq!(store.get_identity("us-east-1:b").await.unwrap(), None);
-    assert_eq!(store.find_identity_by_login(IP, UP, "sub-2").await.unwrap(), None);
+    assert_eq!(
+        store.find_identity_by_login(IP, UP, "sub-2").await.unwrap(),
+        None
+    );
     // The same login in another pool is another login.
     let other = identity(IP2, "us-east-1:c", &[(UP, "sub-1")]);
     store.apply_identity_changes(&insert(&other)).await.unwrap();
     // An identity of a pool that does not exist is refused.
     let orphan = identity("us-east-1:gone", "us-east-1:o", &[]);
-    refused(store.apply_identity_changes(&insert(&orphan)).await, Conflict::Missing);
+    refused(
+        store.apply_identity_changes(&insert(&orphan)).await,
+        Conflict::Missing,
+    );
 
     // A merge: delete one identity and give its login to another, in one change.
     let guest = identity(IP, "us-east-1:g", &[]);
@@ -149,7 +176,10 @@ pub async fn identity_logins_are_unique_per_pool_and_changes_are_atomic(store: A
         Some(merged.clone())
     );
     // Stale versions refuse the change and leave everything as it was.
-    refused(store.apply_identity_changes(&merge).await, Conflict::Version);
+    refused(
+        store.apply_identity_changes(&merge).await,
+        Conflict::Version,
+    );
     let mut stale = merged.clone();
     stale.logins.clear();
     let stale_update = IdentityChanges {
@@ -177,15 +207,27 @@ pub async fn identity_logins_are_unique_per_pool_and_changes_are_atomic(store: A
         .map(|i| i.identity_id)
         .collect();
     assert_eq!(listed, ["us-east-1:g"]);
-    assert!(store.list_identities(IP, Some("us-east-1:g"), 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_identities(IP, Some("us-east-1:g"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(store.delete_identity_pool(IP).await.unwrap());
     assert_eq!(store.get_identity("us-east-1:g").await.unwrap(), None);
-    assert_eq!(store.find_identity_by_login(IP, UP, "sub-1").await.unwrap(), None);
+    assert_eq!(
+        store.find_identity_by_login(IP, UP, "sub-1").await.unwrap(),
+        None
+    );
     assert!(store.get_identity("us-east-1:c").await.unwrap().is_some());
 }
 
 pub async fn concurrent_first_logins_have_one_winner(store: Arc<dyn Store>) {
-    store.insert_identity_pool(&identity_pool(IP)).await.unwrap();
+    store
+        .insert_identity_pool(&identity_pool(IP))
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..30)
         .map(|n| {
             let store = store.clone();

@@ -565,7 +565,7 @@ mod identity {
 
     #[test]
     fn validation_messages_match_cognito() {
-        let cases: &[(fn(&str) -> String, &str, &str)] = &[
+        let cases: &[super::Case] = &[
             (
                 messages::<identity::GetIdInput>,
                 r#"{"IdentityPoolId":"us-east-1:1234abcd-0000-4000-8000-000000000000"}"#,

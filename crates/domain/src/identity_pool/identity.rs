@@ -227,11 +227,13 @@ pub(crate) fn plan_link(
     }
     target.logins.sort();
 
-    let mut changes = IdentityChanges::default();
-    changes.deletes = merged
-        .iter()
-        .map(|m| (m.identity_id.clone(), m.version))
-        .collect();
+    let mut changes = IdentityChanges {
+        deletes: merged
+            .iter()
+            .map(|m| (m.identity_id.clone(), m.version))
+            .collect(),
+        writes: Vec::new(),
+    };
     if expected_version.is_none() || target.logins != before {
         target.modified = now;
         target.version += 1;

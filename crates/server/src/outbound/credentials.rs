@@ -256,10 +256,7 @@ mod tests {
             xml_text("<CodeX>1</CodeX><Code>2</Code>", "Code").as_deref(),
             Some("2")
         );
-        assert_eq!(
-            credentials_from_xml("<Credentials></Credentials>").is_none(),
-            true
-        );
+        assert!(credentials_from_xml("<Credentials></Credentials>").is_none());
         assert_eq!(unescape("a&#65;&#x42;&bogus;"), "aAB&bogus;");
     }
 

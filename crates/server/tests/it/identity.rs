@@ -538,7 +538,10 @@ on_both_backends!(
             .send()
             .await
             .unwrap();
-        assert_eq!(described.logins(), [federated.provider.clone()]);
+        assert_eq!(
+            described.logins(),
+            std::slice::from_ref(&federated.provider)
+        );
         identity
             .get_credentials_for_identity()
             .identity_id(&alice)

@@ -353,7 +353,10 @@ async fn amplify_signs_in_and_uploads_to_s3_with_identity_pool_credentials() {
         .send()
         .await
         .unwrap();
-    assert_eq!(described.logins(), [federated.provider.clone()]);
+    assert_eq!(
+        described.logins(),
+        std::slice::from_ref(&federated.provider)
+    );
 
     // STS refuses a role whose trust names another pool: Cognito's configuration error.
     let guest = identity

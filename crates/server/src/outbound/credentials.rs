@@ -245,7 +245,7 @@ mod tests {
             credentials.secret_access_key.expose(),
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
         );
-        assert_eq!(credentials.expiration, Timestamp(1_795_582_287_000));
+        assert_eq!(credentials.expiration, Timestamp(1_795_668_687_000));
         let error = r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity &lt;x&gt;</Message></Error><RequestId>1</RequestId></ErrorResponse>"#;
         assert_eq!(xml_text(error, "Code").as_deref(), Some("AccessDenied"));
         assert_eq!(

@@ -20,6 +20,7 @@ use cognate_domain::keys::KeyCheck;
 use cognate_domain::identity_pool::{
     CredentialIssuer, IdentityConfig, IdentityPools, IdentityPorts, UnsupportedExternalLogins,
 };
+use cognate_domain::keys::KeyCheck;
 use cognate_domain::time::{Clock, SystemClock};
 use cognate_domain::{Domain, DomainConfig, Keyring, Ports};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};

@@ -1,7 +1,6 @@
 -- Identity pools (Cognito Identity), a family of tables of their own. See 0001 for the
 -- conventions: each record whole in `doc`, other columns only for lookups, uniqueness and
--- cascades. Numbered after the issue that brought them (14), so that migrations other work
--- adds meanwhile keep their own numbers; sqlx applies any that have not run, in order.
+-- cascades.
 
 CREATE TABLE identity_pools (
     id         TEXT    NOT NULL PRIMARY KEY,

@@ -1,4 +1,4 @@
--- Identity pools: the same shape as migrations/sqlite/0014, where the choices are explained.
+-- Identity pools: the same shape as migrations/sqlite/0008, where the choices are explained.
 -- Key columns are COLLATE "C" as in 0001.
 
 CREATE TABLE identity_pools (

@@ -10,6 +10,9 @@ use anyhow::{Context, bail};
 use axum::http::HeaderValue;
 use base64::Engine;
 use cognate_api::cors::CorsOrigins;
+use cognate_domain::identity_pool::OidcProviderConfig;
+use cognate_domain::identity_pool::logins::oidc_provider_of_arn;
+use cognate_federation::SocialEndpoints;
 use serde::Deserialize;
 
 /// `cognate serve` flags; each can also come from its `COGNATE_*` variable or the file.
@@ -89,6 +92,40 @@ pub struct RawConfig {
     pub cors_allowed_origins: Option<Vec<String>>,
     /// Where identity pools get AWS credentials (AssumeRoleWithWebIdentity).
     pub sts: Option<StsConfig>,
+    /// The IAM OpenID Connect providers identity pools may name in OpenIdConnectProviderARNs.
+    #[serde(default)]
+    pub openid_connect_providers: Vec<OidcProviderEntry>,
+    /// Where the social providers answer (default: the real Google, Apple, Facebook and
+    /// Login with Amazon); for sites that reach them through a proxy, and for tests.
+    pub social_providers: Option<SocialProvidersConfig>,
+}
+
+/// An IAM OpenID Connect provider, as IAM's CreateOpenIDConnectProvider describes it: the
+/// identity pools' OpenIdConnectProviderARNs name it by `arn`, and Logins name it by the ARN's
+/// `<host/path>`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProviderEntry {
+    /// `arn:aws:iam::<account>:oidc-provider/<host/path>`.
+    pub arn: String,
+    /// The issuer its ID tokens carry; default `https://<host/path>`.
+    pub url: Option<String>,
+    /// The audiences its ID tokens may be issued to (IAM's ClientIDList).
+    pub client_ids: Vec<String>,
+}
+
+/// Overrides of the social providers' endpoints that identity-pool logins are checked at.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SocialProvidersConfig {
+    pub google_issuer: Option<String>,
+    pub google_jwks_uri: Option<String>,
+    pub apple_issuer: Option<String>,
+    pub apple_jwks_uri: Option<String>,
+    /// Facebook's Graph API base (`https://graph.facebook.com`).
+    pub facebook_graph_url: Option<String>,
+    /// Login with Amazon's token-info endpoint.
+    pub amazon_tokeninfo_url: Option<String>,
 }
 
 /// An STS-compatible endpoint identity pools call with AssumeRoleWithWebIdentity
@@ -172,6 +209,8 @@ pub struct Config {
     pub custom_sender_key: Option<[u8; 32]>,
     pub cors: CorsOrigins,
     pub sts: Option<StsConfig>,
+    pub openid_connect_providers: Vec<OidcProviderConfig>,
+    pub social_endpoints: SocialEndpoints,
 }
 
 impl std::fmt::Debug for Config {
@@ -349,6 +388,12 @@ impl Config {
                 .map(decode_key)
                 .transpose()?,
             cors,
+            openid_connect_providers: raw
+                .openid_connect_providers
+                .into_iter()
+                .map(oidc_provider)
+                .collect::<anyhow::Result<_>>()?,
+            social_endpoints: social_endpoints(raw.social_providers.unwrap_or_default()),
             sts: match std::env::var("COGNATE_STS_ENDPOINT").ok() {
                 Some(endpoint) => Some(StsConfig {
                     endpoint,
@@ -358,6 +403,51 @@ impl Config {
             },
         })
     }
+}
+
+/// Checks an `[[openid_connect_providers]]` entry and fills in its issuer.
+fn oidc_provider(entry: OidcProviderEntry) -> anyhow::Result<OidcProviderConfig> {
+    let Some(name) = oidc_provider_of_arn(&entry.arn) else {
+        bail!(
+            "openid_connect_providers: {:?} is not an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<host/path>)",
+            entry.arn
+        );
+    };
+    if entry.client_ids.iter().all(|id| id.is_empty()) {
+        bail!(
+            "openid_connect_providers: {} needs at least one client id",
+            entry.arn
+        );
+    }
+    let issuer = entry.url.unwrap_or_else(|| format!("https://{name}"));
+    Ok(OidcProviderConfig {
+        arn: entry.arn,
+        issuer,
+        client_ids: entry.client_ids,
+    })
+}
+
+/// The engine's social endpoints with the configured overrides.
+fn social_endpoints(overrides: SocialProvidersConfig) -> SocialEndpoints {
+    let mut endpoints = SocialEndpoints::default();
+    let set = |field: &mut String, value: Option<String>| {
+        if let Some(value) = value {
+            *field = value;
+        }
+    };
+    set(&mut endpoints.google.issuer, overrides.google_issuer);
+    set(&mut endpoints.google.jwks_uri, overrides.google_jwks_uri);
+    set(&mut endpoints.apple.issuer, overrides.apple_issuer);
+    set(&mut endpoints.apple.jwks_uri, overrides.apple_jwks_uri);
+    set(
+        &mut endpoints.facebook.graph_base,
+        overrides.facebook_graph_url,
+    );
+    set(
+        &mut endpoints.amazon.tokeninfo_url,
+        overrides.amazon_tokeninfo_url,
+    );
+    endpoints
 }
 
 fn read_file(path: &Path) -> anyhow::Result<RawConfig> {

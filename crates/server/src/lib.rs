@@ -18,9 +18,11 @@ use cognate_api::sigv4::SigV4Settings;
 use cognate_domain::import_jobs::ImportJobs;
 use cognate_domain::keys::KeyCheck;
 use cognate_domain::identity_pool::{
-    CredentialIssuer, IdentityConfig, IdentityPools, IdentityPorts, UnsupportedExternalLogins,
+    CredentialIssuer, IdentityConfig, IdentityPools, IdentityPorts,
 };
+use cognate_domain::external::ExternalIdentityProviders;
 use cognate_domain::keys::KeyCheck;
+use cognate_federation::{Federation, FederationConfig};
 use cognate_domain::time::{Clock, SystemClock};
 use cognate_domain::{Domain, DomainConfig, Keyring, Ports};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -110,7 +112,7 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
         IdentityPorts {
             store,
             user_pools: domain.clone(),
-            external: Arc::new(UnsupportedExternalLogins),
+            external: external_providers(config)?,
             credentials: credential_issuer(config, random.clone())?,
             clock,
             random,
@@ -120,6 +122,7 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
             region: config.region.clone(),
             account_id: config.account_id.clone(),
             public_url: config.public_url.clone(),
+            openid_connect_providers: config.openid_connect_providers.clone(),
         },
     );
     let sigv4 = SigV4Settings {
@@ -164,6 +167,18 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
         domain,
         import_jobs,
     })
+}
+
+/// The federation engine that checks external providers' tokens. In dev mode it may call
+/// `http://` providers on loopback; otherwise https only.
+fn external_providers(config: &Config) -> anyhow::Result<Arc<dyn ExternalIdentityProviders>> {
+    let engine = Federation::new(FederationConfig {
+        dev_mode: config.dev,
+        endpoints: config.social_endpoints.clone(),
+        ..FederationConfig::default()
+    })
+    .map_err(|e| anyhow::anyhow!("cannot set up the federation engine: {e}"))?;
+    Ok(Arc::new(engine))
 }
 
 /// Refuses to start a node whose key-encryption key differs from the one the database's

@@ -9,8 +9,9 @@
 //! - the pool's developer provider (only where the caller is signed, in
 //!   GetOpenIdTokenForDeveloperIdentity): the value is the developer's user identifier;
 //! - an external provider (Google, Facebook, Login with Amazon, Apple, Twitter, Digits, an
-//!   OpenID Connect provider, a SAML provider): checked by [`ExternalLogins`], the seam the
-//!   federation crate fills. Until it does, [`UnsupportedExternalLogins`] refuses them.
+//!   OpenID Connect provider, a SAML provider): checked through the domain's
+//!   [`ExternalIdentityProviders`](crate::external::ExternalIdentityProviders) port, the
+//!   same checks hosted federation uses (`external.rs` of this module).
 //!
 //! A verified login is a [`VerifiedLogin`]: the canonical provider name the identity keeps, the
 //! subject (the user's id at that provider), the key role mappings use, and the claims.
@@ -75,46 +76,6 @@ pub struct ExternalProvider {
     pub app_id: Option<String>,
     /// The IAM provider ARN (OIDC and SAML).
     pub arn: Option<String>,
-}
-
-/// Who an external token says the user is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExternalIdentity {
-    pub subject: String,
-    pub claims: Map<String, Value>,
-}
-
-/// Checks tokens of external providers (Google, Facebook, Amazon, Apple, OIDC, SAML).
-///
-/// The federation crate implements it; identity pools only call it. An error is the
-/// Cognito error the caller gets (usually NotAuthorizedException).
-#[async_trait]
-pub trait ExternalLogins: Send + Sync {
-    async fn verify(
-        &self,
-        provider: &ExternalProvider,
-        token: &str,
-        now_secs: i64,
-    ) -> Result<ExternalIdentity>;
-}
-
-/// The [`ExternalLogins`] of a server without external-provider support: every such login
-/// is refused, saying so.
-pub struct UnsupportedExternalLogins;
-
-#[async_trait]
-impl ExternalLogins for UnsupportedExternalLogins {
-    async fn verify(
-        &self,
-        provider: &ExternalProvider,
-        _token: &str,
-        _now_secs: i64,
-    ) -> Result<ExternalIdentity> {
-        Err(Error::not_authorized(format!(
-            "Logins from {} are not supported by this server yet.",
-            provider.key
-        )))
-    }
 }
 
 /// Why a user-pool ID token was refused; identity pools turn each into Cognito's message.
@@ -341,19 +302,7 @@ impl IdentityPools {
                     return Err(invalid_token("Can't pass in a Cognito token."));
                 }
                 ProviderKind::External(provider) => {
-                    let external = self
-                        .external
-                        .verify(&provider, token, self.now().secs())
-                        .await?;
-                    let app = provider.app_id.clone().unwrap_or_default();
-                    VerifiedLogin {
-                        amr: format!("{}:{app}:{}", provider.key, external.subject),
-                        provider: provider.key.clone(),
-                        subject: external.subject,
-                        mapping_key: provider.key,
-                        developer: false,
-                        claims: external.claims,
-                    }
+                    self.verify_external_login(&provider, token).await?
                 }
             };
             verified.push(login);

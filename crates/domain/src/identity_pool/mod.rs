@@ -4,13 +4,17 @@
 //! [`IdentityPools`] owns the rules and holds its own ports; it is not a part of
 //! [`Domain`](crate::Domain). What it needs from user pools (checking an ID token, the
 //! ServerSideTokenCheck) comes through the [`UserPoolLogins`] trait, which `Domain`
-//! implements (`user_pools.rs`); what it needs from external providers comes through
-//! [`ExternalLogins`], the seam the federation crate plugs into.
+//! implements (`user_pools.rs`); what it needs from external providers (Google, Facebook,
+//! Login with Amazon, Apple, OpenID Connect providers) comes through the domain's
+//! [`ExternalIdentityProviders`] port, which `crates/federation` implements for hosted
+//! federation too, so each provider's token checks exist once.
 //!
 //! # Layout
 //! - [`pool`]: identity pools and their settings, tags, the pool limits.
 //! - [`roles`]: the Roles map and RoleMappings, and the role Cognito chooses for a login.
 //! - [`logins`]: a Logins key → the kind of provider it names → a verified login.
+//! - [`external`]: logins from external providers, checked through the port, and the IAM
+//!   OpenID Connect providers this node knows ([`OidcProviderConfig`]).
 //! - [`identity`]: identity ids, GetId, linking and merging, the identity operations.
 //! - [`developer`]: developer-authenticated identities.
 //! - [`openid`]: the identity issuer: its RS512 keys (sealed, like the user pools'),
@@ -35,10 +39,12 @@ use cognate_crypto::random::RandomSource;
 use crate::Keyring;
 use crate::cache::TtlCache;
 use crate::error::{Error, Result};
+use crate::external::ExternalIdentityProviders;
 use crate::time::{Clock, Timestamp};
 
 pub mod credentials;
 pub mod developer;
+pub mod external;
 pub mod identity;
 pub mod logins;
 pub mod openid;
@@ -53,10 +59,8 @@ mod tests;
 
 pub use credentials::{AssumeRoleRequest, AwsCredentials, CredentialError, CredentialIssuer};
 pub use identity::Identity;
-pub use logins::{
-    ExternalIdentity, ExternalLogins, ExternalProvider, IdTokenRejection,
-    UnsupportedExternalLogins, UserPoolLogins,
-};
+pub use external::OidcProviderConfig;
+pub use logins::{ExternalProvider, IdTokenRejection, UserPoolLogins};
 pub use pool::IdentityPool;
 pub use ports::IdentityStore;
 
@@ -72,6 +76,9 @@ pub struct IdentityConfig {
     pub account_id: String,
     /// Base URL of this deployment, without a trailing slash.
     pub public_url: String,
+    /// The IAM OpenID Connect providers pools may name in OpenIdConnectProviderARNs: on AWS
+    /// they live in IAM; here the node's configuration lists them.
+    pub openid_connect_providers: Vec<OidcProviderConfig>,
 }
 
 impl IdentityConfig {
@@ -85,7 +92,7 @@ impl IdentityConfig {
 pub struct IdentityPorts {
     pub store: Arc<dyn IdentityStore>,
     pub user_pools: Arc<dyn UserPoolLogins>,
-    pub external: Arc<dyn ExternalLogins>,
+    pub external: Arc<dyn ExternalIdentityProviders>,
     pub credentials: Arc<dyn CredentialIssuer>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
@@ -95,7 +102,7 @@ pub struct IdentityPorts {
 pub struct IdentityPools {
     store: Arc<dyn IdentityStore>,
     user_pools: Arc<dyn UserPoolLogins>,
-    external: Arc<dyn ExternalLogins>,
+    external: Arc<dyn ExternalIdentityProviders>,
     credentials: Arc<dyn CredentialIssuer>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,

@@ -30,6 +30,7 @@ fn config() -> IdentityConfig {
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         public_url: "https://id.example.com".into(),
+        openid_connect_providers: Vec::new(),
     }
 }
 

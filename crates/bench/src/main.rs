@@ -90,9 +90,7 @@ async fn main() -> anyhow::Result<()> {
             client_credentials::run(&cli.server, &cli.database, settings).await?
         }
         Command::Federation => federation::report().await?,
-        Command::IdentityPools => {
-            identity_pools::run(&cli.server, &cli.database, settings).await?
-        }
+        Command::IdentityPools => identity_pools::run(&cli.server, &cli.database, settings).await?,
         Command::Memory { users } => scenarios::memory(&cli.server, &cli.database, users).await?,
         Command::All => {
             crypto::report();

@@ -17,14 +17,14 @@ use cognate_api::identity_api::IdentityState;
 use cognate_api::sigv4::SigV4Settings;
 use cognate_domain::import_jobs::ImportJobs;
 use cognate_domain::keys::KeyCheck;
+use cognate_domain::external::ExternalIdentityProviders;
 use cognate_domain::identity_pool::{
     CredentialIssuer, IdentityConfig, IdentityPools, IdentityPorts,
 };
-use cognate_domain::external::ExternalIdentityProviders;
 use cognate_domain::keys::KeyCheck;
-use cognate_federation::{Federation, FederationConfig};
 use cognate_domain::time::{Clock, SystemClock};
 use cognate_domain::{Domain, DomainConfig, Keyring, Ports};
+use cognate_federation::{Federation, FederationConfig};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;

@@ -58,8 +58,8 @@ mod user_pools;
 mod tests;
 
 pub use credentials::{AssumeRoleRequest, AwsCredentials, CredentialError, CredentialIssuer};
-pub use identity::Identity;
 pub use external::OidcProviderConfig;
+pub use identity::Identity;
 pub use logins::{ExternalProvider, IdTokenRejection, UserPoolLogins};
 pub use pool::IdentityPool;
 pub use ports::IdentityStore;

@@ -69,7 +69,10 @@ impl Issuer {
     }
 
     fn arn(&self) -> String {
-        format!("arn:aws:iam::123456789012:oidc-provider/{}", self.login_key())
+        format!(
+            "arn:aws:iam::123456789012:oidc-provider/{}",
+            self.login_key()
+        )
     }
 
     fn claims(&self, sub: &str, aud: &str) -> Map<String, Value> {
@@ -247,12 +250,23 @@ async fn external_logins(server: &TestServer, sts: &StsStandIn, providers: &Prov
 
     // An OIDC login: one identity per subject, found again on the next sign-in.
     let token = oidc.token("oidc-user-1", OIDC_CLIENT);
-    let id = get_id(&identity, &pool, &[(&oidc_key, &token)]).await.unwrap();
-    let again = oidc.token("oidc-user-1", OIDC_CLIENT);
-    assert_eq!(get_id(&identity, &pool, &[(&oidc_key, &again)]).await.unwrap(), id);
-    let other = get_id(&identity, &pool, &[(&oidc_key, &oidc.token("oidc-user-2", OIDC_CLIENT))])
+    let id = get_id(&identity, &pool, &[(&oidc_key, &token)])
         .await
         .unwrap();
+    let again = oidc.token("oidc-user-1", OIDC_CLIENT);
+    assert_eq!(
+        get_id(&identity, &pool, &[(&oidc_key, &again)])
+            .await
+            .unwrap(),
+        id
+    );
+    let other = get_id(
+        &identity,
+        &pool,
+        &[(&oidc_key, &oidc.token("oidc-user-2", OIDC_CLIENT))],
+    )
+    .await
+    .unwrap();
     assert_ne!(other, id);
 
     // Credentials: the authenticated role, asked of STS with an OpenID token whose `amr`
@@ -343,10 +357,17 @@ async fn external_logins(server: &TestServer, sts: &StsStandIn, providers: &Prov
     .unwrap();
     assert_eq!(linked, id);
     assert_eq!(
-        get_id(&identity, &pool, &[("accounts.google.com", &google)]).await.unwrap(),
+        get_id(&identity, &pool, &[("accounts.google.com", &google)])
+            .await
+            .unwrap(),
         id
     );
-    let described = identity.describe_identity().identity_id(&id).send().await.unwrap();
+    let described = identity
+        .describe_identity()
+        .identity_id(&id)
+        .send()
+        .await
+        .unwrap();
     let mut logins = described.logins().to_vec();
     logins.sort();
     let mut expected = vec!["accounts.google.com".to_owned(), oidc_key.clone()];
@@ -524,5 +545,8 @@ async fn refusals(server: &TestServer, providers: &Providers) {
         .send()
         .await
         .unwrap();
-    assert!(listed.identities().is_empty(), "a refused login made an identity");
+    assert!(
+        listed.identities().is_empty(),
+        "a refused login made an identity"
+    );
 }

@@ -10,8 +10,9 @@ use anyhow::{Context, bail};
 use axum::http::HeaderValue;
 use base64::Engine;
 use cognate_api::cors::CorsOrigins;
-use cognate_domain::identity_pool::OidcProviderConfig;
-use cognate_domain::identity_pool::logins::oidc_provider_of_arn;
+use cognate_domain::external::SamlMetadataSource;
+use cognate_domain::identity_pool::logins::{is_saml_provider_arn, oidc_provider_of_arn};
+use cognate_domain::identity_pool::{OidcProviderConfig, SamlProviderConfig};
 use cognate_federation::SocialEndpoints;
 use serde::Deserialize;
 
@@ -95,6 +96,9 @@ pub struct RawConfig {
     /// The IAM OpenID Connect providers identity pools may name in OpenIdConnectProviderARNs.
     #[serde(default)]
     pub openid_connect_providers: Vec<OidcProviderEntry>,
+    /// The IAM SAML providers identity pools may name in SamlProviderARNs.
+    #[serde(default)]
+    pub saml_providers: Vec<SamlProviderEntry>,
     /// Where the social providers answer (default: the real Google, Apple, Facebook and
     /// Login with Amazon); for sites that reach them through a proxy, and for tests.
     pub social_providers: Option<SocialProvidersConfig>,
@@ -112,6 +116,17 @@ pub struct OidcProviderEntry {
     pub url: Option<String>,
     /// The audiences its ID tokens may be issued to (IAM's ClientIDList).
     pub client_ids: Vec<String>,
+}
+
+/// An IAM SAML provider, as IAM's CreateSAMLProvider describes it: its ARN (the Logins key)
+/// and its IdP's metadata, from a file or an https URL.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SamlProviderEntry {
+    /// `arn:aws:iam::<account>:saml-provider/<name>`.
+    pub arn: String,
+    pub metadata_file: Option<PathBuf>,
+    pub metadata_url: Option<String>,
 }
 
 /// Overrides of the social providers' endpoints that identity-pool logins are checked at.
@@ -210,6 +225,7 @@ pub struct Config {
     pub cors: CorsOrigins,
     pub sts: Option<StsConfig>,
     pub openid_connect_providers: Vec<OidcProviderConfig>,
+    pub saml_providers: Vec<SamlProviderConfig>,
     pub social_endpoints: SocialEndpoints,
 }
 
@@ -393,6 +409,11 @@ impl Config {
                 .into_iter()
                 .map(oidc_provider)
                 .collect::<anyhow::Result<_>>()?,
+            saml_providers: raw
+                .saml_providers
+                .into_iter()
+                .map(saml_provider)
+                .collect::<anyhow::Result<_>>()?,
             social_endpoints: social_endpoints(raw.social_providers.unwrap_or_default()),
             sts: match std::env::var("COGNATE_STS_ENDPOINT").ok() {
                 Some(endpoint) => Some(StsConfig {
@@ -424,6 +445,34 @@ fn oidc_provider(entry: OidcProviderEntry) -> anyhow::Result<OidcProviderConfig>
         arn: entry.arn,
         issuer,
         client_ids: entry.client_ids,
+    })
+}
+
+/// Checks a `[[saml_providers]]` entry and reads its metadata file.
+fn saml_provider(entry: SamlProviderEntry) -> anyhow::Result<SamlProviderConfig> {
+    if !is_saml_provider_arn(&entry.arn) {
+        bail!(
+            "saml_providers: {:?} is not an IAM SAML provider ARN (arn:aws:iam::<account>:saml-provider/<name>)",
+            entry.arn
+        );
+    }
+    let metadata = match (entry.metadata_file, entry.metadata_url) {
+        (Some(path), None) => SamlMetadataSource::Document(
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("saml_providers: cannot read {}", path.display()))?,
+        ),
+        (None, Some(url)) => SamlMetadataSource::Url {
+            url,
+            refresh: false,
+        },
+        _ => bail!(
+            "saml_providers: {} needs exactly one of metadata_file and metadata_url",
+            entry.arn
+        ),
+    };
+    Ok(SamlProviderConfig {
+        arn: entry.arn,
+        metadata,
     })
 }
 

@@ -123,6 +123,7 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
             account_id: config.account_id.clone(),
             public_url: config.public_url.clone(),
             openid_connect_providers: config.openid_connect_providers.clone(),
+            saml_providers: config.saml_providers.clone(),
         },
     );
     let sigv4 = SigV4Settings {

@@ -5,7 +5,7 @@
 //! [`Domain`](crate::Domain). What it needs from user pools (checking an ID token, the
 //! ServerSideTokenCheck) comes through the [`UserPoolLogins`] trait, which `Domain`
 //! implements (`user_pools.rs`); what it needs from external providers (Google, Facebook,
-//! Login with Amazon, Apple, OpenID Connect providers) comes through the domain's
+//! Login with Amazon, Apple, OpenID Connect and SAML providers) comes through the domain's
 //! [`ExternalIdentityProviders`] port, which `crates/federation` implements for hosted
 //! federation too, so each provider's token checks exist once.
 //!
@@ -14,7 +14,8 @@
 //! - [`roles`]: the Roles map and RoleMappings, and the role Cognito chooses for a login.
 //! - [`logins`]: a Logins key → the kind of provider it names → a verified login.
 //! - [`external`]: logins from external providers, checked through the port, and the IAM
-//!   OpenID Connect providers this node knows ([`OidcProviderConfig`]).
+//!   OpenID Connect and SAML providers this node knows ([`OidcProviderConfig`],
+//!   [`SamlProviderConfig`]).
 //! - [`identity`]: identity ids, GetId, linking and merging, the identity operations.
 //! - [`developer`]: developer-authenticated identities.
 //! - [`openid`]: the identity issuer: its RS512 keys (sealed, like the user pools'),
@@ -58,7 +59,7 @@ mod user_pools;
 mod tests;
 
 pub use credentials::{AssumeRoleRequest, AwsCredentials, CredentialError, CredentialIssuer};
-pub use external::OidcProviderConfig;
+pub use external::{OidcProviderConfig, SamlProviderConfig};
 pub use identity::Identity;
 pub use logins::{ExternalProvider, IdTokenRejection, UserPoolLogins};
 pub use pool::IdentityPool;
@@ -79,6 +80,8 @@ pub struct IdentityConfig {
     /// The IAM OpenID Connect providers pools may name in OpenIdConnectProviderARNs: on AWS
     /// they live in IAM; here the node's configuration lists them.
     pub openid_connect_providers: Vec<OidcProviderConfig>,
+    /// The IAM SAML providers pools may name in SamlProviderARNs, likewise.
+    pub saml_providers: Vec<SamlProviderConfig>,
 }
 
 impl IdentityConfig {

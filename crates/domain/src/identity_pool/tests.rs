@@ -31,6 +31,7 @@ fn config() -> IdentityConfig {
         account_id: "123456789012".into(),
         public_url: "https://id.example.com".into(),
         openid_connect_providers: Vec::new(),
+        saml_providers: Vec::new(),
     }
 }
 

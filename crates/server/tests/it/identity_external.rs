@@ -2,8 +2,10 @@
 //! (`crates/federation`, behind the domain's `ExternalIdentityProviders` port): an OpenID
 //! Connect provider named by an IAM OIDC provider ARN, Google (an ID token) and Facebook (an
 //! access token checked through the Graph API), each played by a stand-in on loopback that
-//! really signs its tokens and serves discovery and JWKS. The server runs in dev mode, the one
-//! mode in which `http://` providers on loopback are allowed. Both databases.
+//! really signs its tokens and serves discovery and JWKS, and a SAML provider whose Responses
+//! a real IdP implementation (samlify, `interop/saml/identity-login.cjs`) makes and signs.
+//! The server runs in dev mode, the one mode in which `http://` providers on loopback are
+//! allowed. Both databases.
 
 use std::collections::BTreeMap;
 
@@ -13,12 +15,14 @@ use aws_sdk_cognitoidentity::types::{
     RulesConfigurationType,
 };
 use cognate_crypto::jwt::RsaSigningKey;
-use cognate_server::config::{OidcProviderEntry, SocialProvidersConfig, StsConfig};
+use cognate_server::config::{
+    OidcProviderEntry, SamlProviderEntry, SocialProvidersConfig, StsConfig,
+};
 use serde_json::{Map, Value, json};
 
 use crate::flows::{claims, now_secs};
 use crate::identity_support::{
-    ADMIN_ROLE, AUTH_ROLE, StsStandIn, UNAUTH_ROLE, identity_client, identity_error,
+    ADMIN_ROLE, AUTH_ROLE, READER_ROLE, StsStandIn, UNAUTH_ROLE, identity_client, identity_error,
     verified_claims,
 };
 use crate::support::{Backend, Options, TestServer};
@@ -27,6 +31,8 @@ const OIDC_CLIENT: &str = "oidc-client";
 const GOOGLE_CLIENT: &str = "google-client.apps.googleusercontent.com";
 const FACEBOOK_APP: &str = "fb-app";
 const FACEBOOK_USER: &str = "10156000000000001";
+const SAML_ARN: &str = "arn:aws:iam::123456789012:saml-provider/corp";
+const SAML_IDP: &str = "https://idp.example.com/saml/metadata";
 
 /// An OpenID Connect provider on loopback: discovery and a JWKS, and ID tokens it signs.
 struct Issuer {
@@ -175,6 +181,8 @@ async fn on(backend: Backend) {
         ..SocialProvidersConfig::default()
     };
     let sts_url = sts.url.clone();
+    let saml_metadata = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../federation/tests/fixtures/saml/idp-metadata.xml");
     let Some(server) = TestServer::start_configured(backend, Options { dev: true }, move |raw| {
         raw.sts = Some(StsConfig {
             endpoint: sts_url,
@@ -182,6 +190,11 @@ async fn on(backend: Backend) {
         });
         raw.openid_connect_providers = oidc_providers;
         raw.social_providers = Some(social);
+        raw.saml_providers = vec![SamlProviderEntry {
+            arn: SAML_ARN.to_owned(),
+            metadata_file: Some(saml_metadata),
+            metadata_url: None,
+        }];
     })
     .await
     else {
@@ -190,6 +203,9 @@ async fn on(backend: Backend) {
     };
     external_logins(&server, &sts, &providers).await;
     refusals(&server, &providers).await;
+    if samlify_installed() {
+        saml_logins(&server, &sts).await;
+    }
     server.stop().await;
 }
 
@@ -548,5 +564,187 @@ async fn refusals(server: &TestServer, providers: &Providers) {
     assert!(
         listed.identities().is_empty(),
         "a refused login made an identity"
+    );
+}
+
+fn samlify_installed() -> bool {
+    let installed = crate::interop::interop_dir()
+        .join("saml/node_modules/samlify")
+        .exists()
+        && std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    crate::identity_interop::available("node or samlify in interop/saml/node_modules", installed)
+}
+
+/// A SAML Response made now by samlify (`interop/saml/identity-login.cjs`), base64.
+fn saml_response(request: Value) -> String {
+    let output = std::process::Command::new("node")
+        .arg(crate::interop::interop_dir().join("saml/identity-login.cjs"))
+        .arg(request.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+async fn saml_logins(server: &TestServer, sts: &StsStandIn) {
+    let identity = identity_client(server);
+    let pool = identity
+        .create_identity_pool()
+        .identity_pool_name("saml logins")
+        .allow_unauthenticated_identities(false)
+        .saml_provider_arns(SAML_ARN)
+        .send()
+        .await
+        .unwrap()
+        .identity_pool_id;
+    identity
+        .set_identity_pool_roles()
+        .identity_pool_id(&pool)
+        .roles("authenticated", AUTH_ROLE)
+        .role_mappings(
+            SAML_ARN,
+            RoleMapping::builder()
+                .r#type(RoleMappingType::Token)
+                .ambiguous_role_resolution(AmbiguousRoleResolutionType::AuthenticatedRole)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let response = saml_response(json!({
+        "nameId": "alice@example.com",
+        "attributes": {
+            "https://aws.amazon.com/SAML/Attributes/Role": [
+                format!("{ADMIN_ROLE},{SAML_ARN}"),
+                format!("{SAML_ARN},{READER_ROLE}"),
+            ],
+            "groups": ["admins"],
+        },
+    }));
+
+    // The same Response serves GetId and then GetCredentialsForIdentity, as the enhanced
+    // flow presents it twice.
+    let id = get_id(&identity, &pool, &[(SAML_ARN, &response)])
+        .await
+        .unwrap();
+    assert_eq!(
+        get_id(&identity, &pool, &[(SAML_ARN, &response)])
+            .await
+            .unwrap(),
+        id
+    );
+    identity
+        .get_credentials_for_identity()
+        .identity_id(&id)
+        .logins(SAML_ARN, &response)
+        .custom_role_arn(READER_ROLE)
+        .send()
+        .await
+        .unwrap();
+    let call = sts.last();
+    assert_eq!(call.role_arn, READER_ROLE);
+    assert_eq!(
+        claims(&call.token)["amr"],
+        json!([
+            "authenticated",
+            SAML_ARN,
+            format!("{SAML_ARN}:{SAML_IDP}:alice@example.com")
+        ])
+    );
+    // Two roles and no choice: the ambiguous case, here the authenticated role.
+    identity
+        .get_credentials_for_identity()
+        .identity_id(&id)
+        .logins(SAML_ARN, &response)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sts.last().role_arn, AUTH_ROLE);
+    let refused = identity
+        .get_credentials_for_identity()
+        .identity_id(&id)
+        .logins(SAML_ARN, &response)
+        .custom_role_arn(UNAUTH_ROLE)
+        .send()
+        .await;
+    assert_eq!(identity_error(refused).0, "NotAuthorizedException");
+
+    let bad = [
+        (
+            saml_response(json!({"nameId": "mallory@example.com", "keys": "other-idp"})),
+            "Invalid login token. Invalid SAML response received: SAML Assertion signature is invalid.",
+        ),
+        (
+            saml_response(
+                json!({"nameId": "alice@example.com", "audience": "urn:amazon:cognito:sp:us-east-1_Other"}),
+            ),
+            "Invalid login token. Invalid SAML response received:",
+        ),
+        (
+            saml_response(
+                json!({"nameId": "alice@example.com", "recipient": "https://evil.example.com/saml"}),
+            ),
+            "Invalid login token. Invalid SAML response received:",
+        ),
+        (
+            saml_response(json!({"nameId": "alice@example.com", "ageSeconds": 900})),
+            "Invalid login token. Invalid SAML response received:",
+        ),
+        (
+            "PHNhbWxwOlJlc3BvbnNlLz4=".to_owned(),
+            "Invalid login token. Invalid SAML response received:",
+        ),
+    ];
+    for (response, expected) in bad {
+        let (code, message) = get_id(&identity, &pool, &[(SAML_ARN, &response)])
+            .await
+            .unwrap_err();
+        assert_eq!(code, "NotAuthorizedException", "{message}");
+        assert!(message.starts_with(expected), "{message}");
+    }
+    let listed = identity
+        .list_identities()
+        .identity_pool_id(&pool)
+        .max_results(60)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.identities().len(),
+        1,
+        "a refused Response made an identity"
+    );
+
+    // A SAML provider ARN the server was not told about.
+    let stranger = identity
+        .create_identity_pool()
+        .identity_pool_name("unknown saml")
+        .allow_unauthenticated_identities(false)
+        .saml_provider_arns("arn:aws:iam::123456789012:saml-provider/other")
+        .send()
+        .await
+        .unwrap()
+        .identity_pool_id;
+    let (code, message) = get_id(
+        &identity,
+        &stranger,
+        &[("arn:aws:iam::123456789012:saml-provider/other", &response)],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "InvalidIdentityPoolConfigurationException",
+            "Invalid identity pool configuration. The SAML provider arn:aws:iam::123456789012:saml-provider/other is not configured on this server."
+        )
     );
 }

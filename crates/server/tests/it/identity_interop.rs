@@ -24,7 +24,7 @@ use crate::support::{Backend, Options, REGION, TestServer};
 
 /// Whether a tool is installed; when the interop clients are required and it is missing, the
 /// test fails instead of skipping.
-fn available(what: &str, installed: bool) -> bool {
+pub(crate) fn available(what: &str, installed: bool) -> bool {
     if !installed && std::env::var("COGNATE_REQUIRE_INTEROP").is_ok_and(|v| v == "1") {
         panic!("COGNATE_REQUIRE_INTEROP=1 but {what} is missing (see .ci/run)");
     }

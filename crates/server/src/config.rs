@@ -617,6 +617,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn external_login_providers_are_read_and_checked() {
+        let raw: RawConfig = toml::from_str(
+            r#"
+[[openid_connect_providers]]
+arn = "arn:aws:iam::123456789012:oidc-provider/login.example.com/tenant"
+client_ids = ["app"]
+
+[social_providers]
+google_issuer = "https://google.test"
+"#,
+        )
+        .unwrap();
+        let config = Config::resolve(&ServeArgs::default(), raw).unwrap();
+        assert_eq!(
+            config.openid_connect_providers[0].issuer,
+            "https://login.example.com/tenant"
+        );
+        assert_eq!(config.social_endpoints.google.issuer, "https://google.test");
+        assert_eq!(
+            config.social_endpoints.apple,
+            cognate_federation::config::AppleEndpoints::default()
+        );
+        for (text, reason) in [
+            (
+                "[[openid_connect_providers]]\narn = \"arn:aws:iam::1:saml-provider/x\"\nclient_ids = [\"a\"]",
+                "is not an IAM OIDC provider ARN",
+            ),
+            (
+                "[[openid_connect_providers]]\narn = \"arn:aws:iam::1:oidc-provider/x\"\nclient_ids = []",
+                "needs at least one client id",
+            ),
+            (
+                "[[saml_providers]]\narn = \"arn:aws:iam::1:saml-provider/x\"",
+                "needs exactly one of metadata_file and metadata_url",
+            ),
+            (
+                "[[saml_providers]]\narn = \"arn:aws:iam::1:oidc-provider/x\"\nmetadata_url = \"https://idp\"",
+                "is not an IAM SAML provider ARN",
+            ),
+        ] {
+            let raw: RawConfig = toml::from_str(text).unwrap();
+            let err = Config::resolve(&ServeArgs::default(), raw).err();
+            assert!(
+                err.as_ref().is_some_and(|e| e.to_string().contains(reason)),
+                "{text}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
     fn flags_win_over_the_file_and_defaults_fill_the_rest() {
         let args = ServeArgs {
             region: Some("eu-west-1".into()),

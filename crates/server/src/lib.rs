@@ -15,12 +15,11 @@ use anyhow::Context;
 use cognate_api::AppState;
 use cognate_api::identity_api::IdentityState;
 use cognate_api::sigv4::SigV4Settings;
-use cognate_domain::import_jobs::ImportJobs;
-use cognate_domain::keys::KeyCheck;
 use cognate_domain::external::ExternalIdentityProviders;
 use cognate_domain::identity_pool::{
     CredentialIssuer, IdentityConfig, IdentityPools, IdentityPorts,
 };
+use cognate_domain::import_jobs::ImportJobs;
 use cognate_domain::keys::KeyCheck;
 use cognate_domain::time::{Clock, SystemClock};
 use cognate_domain::{Domain, DomainConfig, Keyring, Ports};

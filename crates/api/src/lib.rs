@@ -50,6 +50,7 @@ pub struct AppState {
     pub domain: Arc<Domain>,
     /// User import jobs (their own service over the same store).
     pub import_jobs: Arc<ImportJobs>,
+    pub federation: Arc<cognate_domain::federation::FederationService>,
     pub sigv4: Arc<sigv4::SigV4Settings>,
     pub access_keys: Arc<dyn sigv4::AccessKeys + Send + Sync>,
     /// Identity pools: a service of their own beside `domain`.

@@ -364,6 +364,9 @@ fn check_oauth(settings: &ClientSettings, has_secret: bool) -> Result<()> {
 }
 
 /// Cognito accepts https URLs, http only for localhost, and custom app schemes; never fragments.
+/// `*.localhost` counts as localhost too (browsers resolve it to loopback, RFC 6761), so a
+/// second local server's `http://<prefix>.auth.localhost:<port>/oauth2/idpresponse` can be a
+/// callback in local development (issue 13 item 5).
 fn check_redirect_url(url: &str) -> Result<()> {
     let invalid = || Error::invalid_parameter(format!("Invalid redirect URL: {url}"));
     let (scheme, rest) = url.split_once("://").ok_or_else(invalid)?;
@@ -373,7 +376,11 @@ fn check_redirect_url(url: &str) -> Result<()> {
     if scheme.eq_ignore_ascii_case("http") {
         let host = rest.split(['/', '?']).next().unwrap_or_default();
         let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-        if host != "localhost" && host != "127.0.0.1" && host != "[::1]" {
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host.to_ascii_lowercase().ends_with(".localhost")
+            || host == "127.0.0.1"
+            || host == "[::1]";
+        if !loopback {
             return Err(Error::invalid_parameter(format!(
                 "Invalid redirect URL: {url}. http is only allowed for localhost."
             )));
@@ -415,6 +422,7 @@ impl Domain {
         };
         let settings = settings_from(&input, &pool, secret_value.is_some())?;
         self.check_client_scopes(pool_id, &settings).await?;
+        self.check_identity_providers(pool_id, &settings).await?;
         let client_id = ids::new_client_id(self.random());
         let secrets = match &secret_value {
             Some(value) => vec![self.seal_client_secret(&client_id, value, now)?],
@@ -479,6 +487,7 @@ impl Domain {
         let mut client = self.user_pool_client_for_update(pool_id, client_id).await?;
         let settings = settings_from(&input, &pool, client.has_secret())?;
         self.check_client_scopes(pool_id, &settings).await?;
+        self.check_identity_providers(pool_id, &settings).await?;
         if let Some(name) = input.name {
             client.name = name;
         }
@@ -652,6 +661,32 @@ impl Domain {
         Ok(client)
     }
 
+    /// Every name in SupportedIdentityProviders is `COGNITO` or one of the pool's identity
+    /// providers (Cognito's message, as Terraform users meet it).
+    async fn check_identity_providers(
+        &self,
+        pool_id: &str,
+        settings: &ClientSettings,
+    ) -> Result<()> {
+        for name in settings.supported_identity_providers.iter().flatten() {
+            if name == "COGNITO" {
+                continue;
+            }
+            let exists = self
+                .store
+                .get_identity_provider(pool_id, name)
+                .await
+                .map_err(Error::from)?
+                .is_some();
+            if !exists {
+                return Err(Error::invalid_parameter(format!(
+                    "The provider {name} does not exist for User Pool {pool_id}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     async fn check_client_scopes(&self, pool_id: &str, settings: &ClientSettings) -> Result<()> {
         let scopes = settings.allowed_oauth_scopes.as_deref().unwrap_or_default();
         if scopes.iter().all(|s| STANDARD_SCOPES.contains(&s.as_str())) {
@@ -675,6 +710,9 @@ mod tests {
         assert!(check_redirect_url("https://app.example.com/cb").is_ok());
         assert!(check_redirect_url("http://localhost:3000/cb").is_ok());
         assert!(check_redirect_url("myapp://callback").is_ok());
+        assert!(check_redirect_url("http://up.auth.localhost:9450/oauth2/idpresponse").is_ok());
+        assert!(check_redirect_url("http://localhost.example.com/cb").is_err());
+        assert!(check_redirect_url("http://evil.com/x.localhost").is_err());
         assert!(check_redirect_url("http://example.com/cb").is_err());
         assert!(check_redirect_url("https://example.com/cb#frag").is_err());
         assert!(check_redirect_url("not a url").is_err());

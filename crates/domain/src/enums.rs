@@ -149,3 +149,15 @@ cognito_enum!(
         Succeeded = "Succeeded",
     }
 );
+
+cognito_enum!(
+    /// The kind of an external identity provider (`ProviderType`).
+    ProviderType {
+        Saml = "SAML",
+        Facebook = "Facebook",
+        Google = "Google",
+        LoginWithAmazon = "LoginWithAmazon",
+        SignInWithApple = "SignInWithApple",
+        Oidc = "OIDC",
+    }
+);

@@ -22,6 +22,7 @@
 //! - [`usage`]: monthly active users and messages sent, counted in the store.
 //! - [`identity_pool`]: identity pools (Cognito Identity), a service of its own with its own
 //!   ports, beside [`Domain`]; `Domain` serves it user-pool logins.
+//! - [`federation`]: external identity providers, a service of its own beside `Domain`.
 //! - [`ports`]: the traits `store` and `server` implement.
 //! - [`error`]: errors named after Cognito's exceptions, with Cognito's messages.
 
@@ -39,6 +40,7 @@ pub mod domains;
 pub mod enums;
 pub mod error;
 pub mod external;
+pub mod federation;
 pub mod filter;
 pub mod group;
 pub mod hosted_ui;

@@ -703,10 +703,16 @@ pub(crate) fn readable_attributes(
     user.attributes
         .iter()
         .filter(|(name, _)| name.as_str() != "sub" && !name.starts_with("dev:"))
-        .filter(|(name, _)| readable.is_none_or(|r| r.iter().any(|n| n == *name)))
-        .filter(|(name, _)| !limited || released.contains(&name.as_str()))
+        // A federated user's `identities` always goes with the ID token, as Cognito sends it.
+        .filter(|(name, _)| {
+            name.as_str() == crate::federation::identities::ATTRIBUTE
+                || (readable.is_none_or(|r| r.iter().any(|n| n == *name))
+                    && (!limited || released.contains(&name.as_str())))
+        })
         .map(|(name, value)| {
             let typed = match name.as_str() {
+                "identities" => crate::federation::identities::claim_from_attribute(Some(value))
+                    .unwrap_or_else(|| json!(value)),
                 "email_verified" | "phone_number_verified" => json!(value == "true"),
                 "updated_at" => value
                     .parse::<i64>()

@@ -161,7 +161,13 @@ fn search_keys(pool: &UserPool, user: &User) -> Vec<(String, String)> {
 pub fn user_keys(pool: &UserPool, user: &User) -> UserKeys {
     UserKeys {
         username_key: username_key(pool, &user.username),
-        aliases: sign_in_aliases(pool, user),
+        // A federated profile signs in only through its provider, so its email or phone
+        // never claims an alias: Cognito lets it share them with a local user.
+        aliases: if user.status == UserStatus::ExternalProvider {
+            Vec::new()
+        } else {
+            sign_in_aliases(pool, user)
+        },
         search: search_keys(pool, user),
     }
 }

@@ -75,7 +75,8 @@ impl Default for HttpSettings {
 }
 
 /// Where the four social providers live. Defaults are the real endpoints (reference §1.3).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SocialEndpoints {
     pub google: GoogleEndpoints,
     pub facebook: FacebookEndpoints,
@@ -83,7 +84,8 @@ pub struct SocialEndpoints {
     pub apple: AppleEndpoints,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct GoogleEndpoints {
     pub authorize_url: String,
     pub token_url: String,
@@ -111,7 +113,8 @@ impl Default for GoogleEndpoints {
 
 /// Facebook's URLs carry the Graph `api_version`: `<www>/<v>/dialog/oauth`,
 /// `<graph>/<v>/oauth/access_token`, `<graph>/<v>/me?fields=`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FacebookEndpoints {
     pub www_base: String,
     pub graph_base: String,
@@ -130,7 +133,8 @@ impl Default for FacebookEndpoints {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AmazonEndpoints {
     pub authorize_url: String,
     pub token_url: String,
@@ -151,7 +155,8 @@ impl Default for AmazonEndpoints {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AppleEndpoints {
     pub authorize_url: String,
     pub token_url: String,

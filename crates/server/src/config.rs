@@ -102,6 +102,10 @@ pub struct RawConfig {
     /// Where the social providers answer (default: the real Google, Apple, Facebook and
     /// Login with Amazon); for sites that reach them through a proxy, and for tests.
     pub social_providers: Option<SocialProvidersConfig>,
+    /// Every endpoint of the social providers, for hosted sign-in through stand-ins (tests,
+    /// air-gapped sites): e.g. `[social_endpoints.facebook] www_base = "…"`, `graph_base =
+    /// "…"`; every key defaults to the real provider, and `social_providers` applies on top.
+    pub social_endpoints: Option<SocialEndpoints>,
 }
 
 /// An IAM OpenID Connect provider, as IAM's CreateOpenIDConnectProvider describes it: the
@@ -414,7 +418,10 @@ impl Config {
                 .into_iter()
                 .map(saml_provider)
                 .collect::<anyhow::Result<_>>()?,
-            social_endpoints: social_endpoints(raw.social_providers.unwrap_or_default()),
+            social_endpoints: social_endpoints(
+                raw.social_endpoints.unwrap_or_default(),
+                raw.social_providers.unwrap_or_default(),
+            ),
             sts: match std::env::var("COGNATE_STS_ENDPOINT").ok() {
                 Some(endpoint) => Some(StsConfig {
                     endpoint,
@@ -477,8 +484,8 @@ fn saml_provider(entry: SamlProviderEntry) -> anyhow::Result<SamlProviderConfig>
 }
 
 /// The engine's social endpoints with the configured overrides.
-fn social_endpoints(overrides: SocialProvidersConfig) -> SocialEndpoints {
-    let mut endpoints = SocialEndpoints::default();
+fn social_endpoints(base: SocialEndpoints, overrides: SocialProvidersConfig) -> SocialEndpoints {
+    let mut endpoints = base;
     let set = |field: &mut String, value: Option<String>| {
         if let Some(value) = value {
             *field = value;

@@ -16,11 +16,13 @@ use cognate_api::AppState;
 use cognate_api::identity_api::IdentityState;
 use cognate_api::sigv4::SigV4Settings;
 use cognate_domain::external::ExternalIdentityProviders;
+use cognate_domain::federation::{FederationPorts, FederationService};
 use cognate_domain::identity_pool::{
     CredentialIssuer, IdentityConfig, IdentityPools, IdentityPorts,
 };
 use cognate_domain::import_jobs::ImportJobs;
 use cognate_domain::keys::KeyCheck;
+use cognate_domain::ports::IdentityProviderStore;
 use cognate_domain::time::{Clock, SystemClock};
 use cognate_domain::{Domain, DomainConfig, Keyring, Ports};
 use cognate_federation::{Federation, FederationConfig};
@@ -107,11 +109,24 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
         },
     ));
     check_key_encryption_key(&domain, config).await?;
+    // One engine for both services, so its caches (discovery, JWKS, metadata) are shared.
+    let external = external_providers(config)?;
+    let federation_store: Arc<dyn IdentityProviderStore> = store.clone();
+    let federation = Arc::new(FederationService::new(
+        FederationPorts {
+            store: federation_store,
+            external: external.clone(),
+            directory: domain.clone(),
+            clock: clock.clone(),
+            random: random.clone(),
+        },
+        Keyring::new(key).map_err(|e| anyhow::anyhow!("{e:?}"))?,
+    ));
     let identity = IdentityPools::new(
         IdentityPorts {
             store,
             user_pools: domain.clone(),
-            external: external_providers(config)?,
+            external,
             credentials: credential_issuer(config, random.clone())?,
             clock,
             random,
@@ -147,6 +162,7 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
     let state = AppState {
         domain: domain.clone(),
         import_jobs: import_jobs.clone(),
+        federation,
         identity: IdentityState {
             pools: Arc::new(identity),
             sigv4: Arc::new(SigV4Settings {

@@ -53,6 +53,9 @@ mod bulk;
 mod usage;
 // Identity pools (the `IdentityStore` family of the port).
 mod identity;
+// Identity providers, the pool's SAML signing key and federated links (the
+// `IdentityProviderStore` half of the port).
+mod federation;
 use crate::records::{
     conflict, fail, from_doc, from_docs, is_unique_violation, prefix_successor, to_doc,
 };

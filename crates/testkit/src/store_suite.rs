@@ -50,6 +50,14 @@ pub use users_in_out::{
     monthly_usage_counts_distinct_users_and_messages,
 };
 
+// Identity providers, signing keys and links (the `IdentityProviderStore` half of the port).
+mod federation;
+pub use federation::{
+    concurrent_claims_of_one_identifier_have_one_winner,
+    federated_links_are_unique_and_go_with_their_user,
+    identity_providers_round_trip_with_pool_unique_identifiers, pool_signing_keys_keep_the_first,
+};
+
 use crate::records::{
     T0, client, code, group, insert, outbox_entry, pool, rotated, session, signing_key, update,
     user,
@@ -137,6 +145,10 @@ suite!($;
     identity_logins_are_unique_per_pool_and_changes_are_atomic,
     concurrent_first_logins_have_one_winner,
     issuer_keys_have_one_active_key,
+    identity_providers_round_trip_with_pool_unique_identifiers,
+    concurrent_claims_of_one_identifier_have_one_winner,
+    pool_signing_keys_keep_the_first,
+    federated_links_are_unique_and_go_with_their_user,
 );
 
 const P: &str = "us-east-1_pool";

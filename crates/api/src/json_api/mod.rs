@@ -15,6 +15,7 @@ pub(crate) mod convert;
 mod devices;
 mod domains;
 mod groups;
+mod identity_providers;
 mod import_jobs;
 mod me;
 mod mfa;
@@ -46,6 +47,7 @@ use crate::sigv4::{self, Caller};
 pub struct Ctx {
     pub domain: Arc<Domain>,
     pub import_jobs: Arc<cognate_domain::import_jobs::ImportJobs>,
+    pub federation: Arc<cognate_domain::federation::FederationService>,
     pub caller: Option<Caller>,
 }
 
@@ -74,6 +76,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
         let ctx = Ctx {
             domain: state.domain.clone(),
             import_jobs: state.import_jobs.clone(),
+            federation: state.federation.clone(),
             caller,
         };
         dispatch(operation, ctx, &body).await
@@ -336,5 +339,14 @@ async fn dispatch(operation: Operation, ctx: Ctx, body: &[u8]) -> Result<Vec<u8>
         UpdateResourceServer => resource_servers::update_resource_server,
         DeleteResourceServer => resource_servers::delete_resource_server,
         ListResourceServers => resource_servers::list_resource_servers,
+        CreateIdentityProvider => identity_providers::create_identity_provider,
+        UpdateIdentityProvider => identity_providers::update_identity_provider,
+        DescribeIdentityProvider => identity_providers::describe_identity_provider,
+        ListIdentityProviders => identity_providers::list_identity_providers,
+        DeleteIdentityProvider => identity_providers::delete_identity_provider,
+        GetIdentityProviderByIdentifier => identity_providers::get_identity_provider_by_identifier,
+        GetSigningCertificate => identity_providers::get_signing_certificate,
+        AdminLinkProviderForUser => identity_providers::admin_link_provider_for_user,
+        AdminDisableProviderForUser => identity_providers::admin_disable_provider_for_user,
     }
 }

@@ -23,11 +23,11 @@ use crate::error::oauth_status;
 /// How long the browser keeps its CSRF cookie.
 const CSRF_COOKIE_SECS: i64 = 86_400;
 
-fn secure(state: &AppState) -> bool {
+pub(super) fn secure(state: &AppState) -> bool {
     state.domain.config().public_url.starts_with("https://")
 }
 
-fn found(location: &str) -> Response {
+pub(super) fn found(location: &str) -> Response {
     let mut response = StatusCode::FOUND.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -38,18 +38,18 @@ fn found(location: &str) -> Response {
     response
 }
 
-fn to_client(redirect: &Redirect) -> Response {
+pub(super) fn to_client(redirect: &Redirect) -> Response {
     found(&wire::redirect_url(redirect))
 }
 
-fn error_page(e: &OAuthError) -> Response {
+pub(super) fn error_page(e: &OAuthError) -> Response {
     if let Some(detail) = e.detail() {
         tracing::error!(error = e.code.as_str(), %detail, "request failed");
     }
     html::error_page(oauth_status(e.code), e.code.as_str(), &e.description)
 }
 
-fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
     response.headers_mut().append(header::SET_COOKIE, cookie);
     response
 }
@@ -67,6 +67,9 @@ pub async fn authorize(
         Err(e) => return error_page(&e),
     };
     let request = wire::authorize_request(&params);
+    if request.names_external_provider() {
+        return super::federation::authorize(&state, &site, &request).await;
+    }
     match state
         .domain
         .authorize(&site, &request, wire::cookie(&headers, SSO_COOKIE))

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use cognate_domain::ErrorKind;
 use tower::ServiceExt;
 
-use super::{backchannel, browser, html};
+use super::{backchannel, browser, federation, html};
 use crate::AppState;
 
 /// What the host-routing middleware needs: the domain (to resolve hosts) and the domain router.
@@ -39,6 +39,10 @@ fn router(state: AppState) -> Router {
     let cors = state.cors.oauth_layer();
     Router::new()
         .route("/oauth2/authorize", get(browser::authorize))
+        .route(
+            "/oauth2/idpresponse",
+            get(federation::idp_response).post(federation::idp_response_post),
+        )
         .route("/login", get(browser::login_page).post(browser::login))
         .route("/newPassword", post(browser::new_password))
         .route("/mfa", post(browser::mfa))

@@ -392,6 +392,22 @@ pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
         Page::Login => {
             inputs.username(context.username_kind);
             inputs.password("password", "Password", false, None);
+            let mut without_provider = render.authorize.clone();
+            without_provider.identity_provider = None;
+            without_provider.idp_identifier = None;
+            for provider in &context.identity_providers {
+                links.push(Link {
+                    before: String::new(),
+                    href: format!(
+                        "/oauth2/authorize?{}",
+                        page_query(
+                            &without_provider,
+                            &[("identity_provider", provider.as_str())]
+                        )
+                    ),
+                    text: format!("Sign in with {provider}"),
+                });
+            }
             links.push(Link {
                 before: String::new(),
                 href: format!("/forgotPassword?{}", query(&[])),

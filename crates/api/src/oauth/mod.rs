@@ -7,11 +7,13 @@
 //! - `browser`: the endpoints a browser visits (`/oauth2/authorize`, `/login`, `/logout`).
 //! - `backchannel`: the endpoints clients call (`/oauth2/token`, `/oauth2/userInfo`,
 //!   `/oauth2/revoke`, `/oauth2/introspect`).
+//! - `federation`: `/oauth2/authorize` with an outside provider, and `/oauth2/idpresponse`.
 //! - `wire`: form and query parameters, cookies, HTTP Basic, redirect URLs.
 //! - `html`: the few pages (the sign-in form, errors, signed out), escaped by hand.
 
 mod backchannel;
 mod browser;
+mod federation;
 pub mod hosted;
 mod html;
 mod wire;

@@ -129,6 +129,9 @@ pub struct Context {
     /// The origin of the client's redirect URI, which the page's forms lead to in the end.
     pub redirect_origin: Option<String>,
     pub password_policy: PasswordPolicy,
+    /// The outside providers the client may sign in with (its SupportedIdentityProviders
+    /// but `COGNITO`), one button each on the sign-in page.
+    pub identity_providers: Vec<String>,
 }
 
 /// A short message a page shows above its form.
@@ -334,6 +337,14 @@ impl Domain {
                 .allow_admin_create_user_only,
             redirect_origin: redirect_uri.and_then(origin_of),
             password_policy: pool.settings.password_policy.clone(),
+            identity_providers: client
+                .settings
+                .supported_identity_providers
+                .iter()
+                .flatten()
+                .filter(|name| name.as_str() != "COGNITO")
+                .cloned()
+                .collect(),
         })
     }
 

@@ -19,7 +19,7 @@ use crate::user::User;
 use crate::{Domain, ids};
 
 /// The parameters of `/oauth2/authorize` (and of the sign-in form, which carries them along).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthorizeRequest {
     pub response_type: Option<String>,
     pub client_id: Option<String>,
@@ -32,6 +32,37 @@ pub struct AuthorizeRequest {
     pub prompt: Option<String>,
     pub identity_provider: Option<String>,
     pub idp_identifier: Option<String>,
+}
+
+impl Checked {
+    /// An error for the client on its redirect URI (Cognito's order: `error_description`,
+    /// `state`, `error`), for failures after the user left for an outside provider.
+    pub fn error_redirect(&self, error: &str, description: &str) -> Redirect {
+        let mut params = vec![("error_description", description.to_owned())];
+        if let Some(state) = &self.state {
+            params.push(("state", state.clone()));
+        }
+        params.push(("error", error.to_owned()));
+        Redirect {
+            uri: self.redirect_uri.clone(),
+            params,
+            fragment: self.kind == ResponseKind::Token,
+        }
+    }
+}
+
+impl AuthorizeRequest {
+    /// Whether the request names an outside provider (`identity_provider` other than
+    /// `COGNITO`, or `idp_identifier`): federation then handles it.
+    pub fn names_external_provider(&self) -> bool {
+        self.identity_provider
+            .as_deref()
+            .is_some_and(|p| !p.is_empty() && p != "COGNITO")
+            || self
+                .idp_identifier
+                .as_deref()
+                .is_some_and(|i| !i.is_empty())
+    }
 }
 
 /// Where `/oauth2/authorize` sends the browser.
@@ -50,13 +81,13 @@ enum ResponseKind {
 }
 
 /// A request that passed every check.
-pub(crate) struct Checked {
+pub struct Checked {
     pub pool: UserPool,
     pub client: AppClient,
     pub redirect_uri: String,
     kind: ResponseKind,
     scopes: Vec<String>,
-    state: Option<String>,
+    pub state: Option<String>,
     nonce: Option<String>,
     pkce: Option<(String, String)>,
     prompt_login: bool,
@@ -64,7 +95,7 @@ pub(crate) struct Checked {
 }
 
 /// A verdict on a request: the `Err` side must not redirect, the inner `Err` must.
-pub(crate) type CheckResult = OAuthResult<Result<Checked, Redirect>>;
+pub type CheckResult = OAuthResult<Result<Checked, Redirect>>;
 
 fn page_error(description: &str) -> OAuthError {
     OAuthError::invalid_request(description)
@@ -101,7 +132,38 @@ fn is_pkce_value(value: &str) -> bool {
 }
 
 impl Domain {
+    /// Checks a request for a sign-in with the pool's own users (the hosted pages): the
+    /// request's checks, and that the client allows `COGNITO` and names no other provider.
     pub(crate) async fn check_authorize(
+        &self,
+        site: &HostedSite,
+        request: &AuthorizeRequest,
+    ) -> CheckResult {
+        let checked = match self.check_authorize_request(site, request).await? {
+            Ok(checked) => checked,
+            Err(redirect) => return Ok(Err(redirect)),
+        };
+        let cognito_allowed = checked
+            .client
+            .settings
+            .supported_identity_providers
+            .as_ref()
+            .is_none_or(|p| p.is_empty() || p.iter().any(|p| p == "COGNITO"));
+        if request.names_external_provider() || !cognito_allowed {
+            return Ok(Err(error_redirect(
+                &checked.redirect_uri,
+                checked.kind == ResponseKind::Token,
+                OAuthErrorCode::InvalidRequest,
+                "unsupported identity provider",
+                checked.state.as_deref(),
+            )));
+        }
+        Ok(Ok(checked))
+    }
+
+    /// The checks of `/oauth2/authorize` that do not depend on who signs the user in:
+    /// client, redirect URI, response type, flows, scopes, PKCE and prompt.
+    pub(crate) async fn check_authorize_request(
         &self,
         site: &HostedSite,
         request: &AuthorizeRequest,
@@ -176,22 +238,6 @@ impl Domain {
             return fail(
                 OAuthErrorCode::UnauthorizedClient,
                 &format!("The client is not allowed the {flow} flow."),
-            );
-        }
-        let cognito_allowed = client
-            .settings
-            .supported_identity_providers
-            .as_ref()
-            .is_none_or(|p| p.is_empty() || p.iter().any(|p| p == "COGNITO"));
-        let other_idp = request
-            .identity_provider
-            .as_deref()
-            .is_some_and(|p| p != "COGNITO")
-            || request.idp_identifier.is_some();
-        if other_idp || !cognito_allowed {
-            return fail(
-                OAuthErrorCode::InvalidRequest,
-                "unsupported identity provider",
             );
         }
         let allowed = client_scopes(&client);

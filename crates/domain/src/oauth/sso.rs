@@ -124,7 +124,13 @@ impl Domain {
             .get_user_by_sub(&site.pool_id, &session.sub)
             .await
             .map_err(Error::from)?
-            .filter(|u| u.enabled && u.status == UserStatus::Confirmed);
+            .filter(|u| {
+                u.enabled
+                    && matches!(
+                        u.status,
+                        UserStatus::Confirmed | UserStatus::ExternalProvider
+                    )
+            });
         Ok(user.map(|user| SsoSession {
             user,
             auth_time: session.auth_time,

@@ -495,6 +495,23 @@ on_both_backends!(authorize_errors, |server| {
             .contains("invalid_client: the client does not exist.")
     );
 
+    // An outside provider the pool does not have (or the client may not use) is Cognito's
+    // hosted error page (issue 13), not a redirect.
+    let response = browser
+        .get(site.authorize_url(&[("identity_provider", "Google")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(location_of(response.headers()).is_none());
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Login option is not available. Please try another one.")
+    );
+
     // Errors after the redirect URI is known go back to the client, with the state.
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
     let cases: &[Case] = &[
@@ -507,11 +524,6 @@ on_both_backends!(authorize_errors, |server| {
             &[("prompt", "none")],
             "login_required",
             "The user is not signed in.",
-        ),
-        (
-            &[("identity_provider", "Google")],
-            "invalid_request",
-            "unsupported identity provider",
         ),
         (
             &[("response_type", "id_token")],

@@ -1,0 +1,160 @@
+//! Federation: a pool's external identity providers and the users they sign in.
+//!
+//! This is a service of its own beside [`Domain`](crate::Domain), with its own boundary:
+//! [`FederationService`] holds the ports it needs — its store family
+//! ([`IdentityProviderStore`]), the protocol engine ([`ExternalIdentityProviders`], in
+//! `crates/federation`), a clock, randomness and a keyring — and reaches the user pool only
+//! through the narrow [`UserDirectory`] interface (pools, users, groups, and the hosted
+//! authorization it finishes), which `Domain` implements in `directory.rs`.
+//!
+//! # Layout
+//! - `provider`: the stored provider and the rules of its configuration.
+//! - `admin`: Create/Update/Describe/List/Delete IdentityProvider,
+//!   GetIdentityProviderByIdentifier and GetSigningCertificate.
+//! - `linking`: AdminLinkProviderForUser and AdminDisableProviderForUser.
+//! - `identities`: the `identities` attribute and claim.
+//! - `signin`: the hosted flow through an OIDC or social provider (`/oauth2/authorize` with
+//!   `identity_provider`, `/oauth2/idpresponse`) and the federated user Cognito makes.
+//!
+//! # Invariants
+//! No HTTP and no XML here (the engine has them); time and randomness are injected.
+//! Secrets in ProviderDetails and SAML private keys are sealed at rest.
+
+mod admin;
+mod directory;
+pub mod identities;
+pub mod linking;
+pub mod provider;
+pub mod signin;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use cognate_crypto::random::RandomSource;
+use serde::{Deserialize, Serialize};
+
+pub use admin::{IdentityProviderView, ProviderInput};
+pub use provider::{IdentityProvider, PoolSigningKey, StoredKeyPair};
+pub use signin::{FederatedAuthorize, FederatedSignIn, IdpCallback};
+
+use crate::error::{Error, Result};
+use crate::external::ExternalIdentityProviders;
+use crate::oauth::authorize::{AuthorizeRequest, CheckResult, Checked};
+use crate::oauth::{HostedSite, OAuthResult, Redirect, SsoCookie};
+use crate::pool::UserPool;
+use crate::ports::IdentityProviderStore;
+use crate::time::{Clock, Timestamp};
+use crate::user::User;
+use crate::{Keyring, b64};
+
+/// An outside identity linked to a user by AdminLinkProviderForUser: the identity whose
+/// `attribute_name` (`Cognito_Subject`, or for OIDC/SAML a mapped pool attribute) has
+/// `attribute_value` at `provider_name` signs in as the user `sub`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederatedLink {
+    pub pool_id: String,
+    pub provider_name: String,
+    pub attribute_name: String,
+    pub attribute_value: String,
+    pub sub: String,
+    pub created: Timestamp,
+}
+
+/// What federation asks of the user pool, and nothing more. `Domain` implements it.
+#[async_trait]
+pub trait UserDirectory: Send + Sync {
+    /// The pool, or ResourceNotFoundException.
+    async fn pool(&self, pool_id: &str) -> Result<UserPool>;
+    /// A user by username, alias or sub, as the admin operations find them.
+    async fn find_user(&self, pool: &UserPool, name: &str) -> Result<Option<User>>;
+    async fn user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<User>>;
+    /// Writes a changed user (version-checked; the version is bumped).
+    async fn save_user(&self, pool: &UserPool, user: &mut User) -> Result<()>;
+    /// Inserts a new user (a federated profile).
+    async fn insert_user(&self, pool: &UserPool, user: &User) -> Result<()>;
+    /// Adds the user to a group, creating the group with `description` if it is missing.
+    async fn add_to_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        description: &str,
+        sub: &str,
+    ) -> Result<()>;
+    /// Checks `/oauth2/authorize` parameters (client, redirect URI, response type, scopes,
+    /// PKCE) as for any sign-in; the outer `Err` must not redirect, the inner must.
+    async fn check_authorize_request(
+        &self,
+        site: &HostedSite,
+        request: &AuthorizeRequest,
+    ) -> CheckResult;
+    /// Opens the domain's SSO session for `user` and issues what the checked request asked
+    /// for (a code or tokens).
+    async fn complete_federated_authorization(
+        &self,
+        site: &HostedSite,
+        checked: &Checked,
+        user: &User,
+        auth_time: i64,
+    ) -> OAuthResult<(Redirect, Option<SsoCookie>)>;
+    /// Spends a single-use marker; true only for the first caller on any node.
+    async fn use_once(&self, key: &str, expires_at_ms: i64) -> Result<bool>;
+}
+
+/// The ports a [`FederationService`] is built from.
+pub struct FederationPorts {
+    pub store: Arc<dyn IdentityProviderStore>,
+    pub external: Arc<dyn ExternalIdentityProviders>,
+    pub directory: Arc<dyn UserDirectory>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn RandomSource>,
+}
+
+/// The federation service: identity-provider administration, linking, and hosted sign-in
+/// through outside providers.
+pub struct FederationService {
+    store: Arc<dyn IdentityProviderStore>,
+    external: Arc<dyn ExternalIdentityProviders>,
+    directory: Arc<dyn UserDirectory>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn RandomSource>,
+    keys: Keyring,
+}
+
+impl FederationService {
+    pub fn new(ports: FederationPorts, keys: Keyring) -> Self {
+        FederationService {
+            store: ports.store,
+            external: ports.external,
+            directory: ports.directory,
+            clock: ports.clock,
+            random: ports.random,
+            keys,
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    fn seal(&self, purpose: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        self.keys.seal(purpose, plaintext)
+    }
+
+    fn open(&self, purpose: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
+        self.keys.open(purpose, sealed)
+    }
+
+    fn seal_page_token(&self, pool_id: &str, key: &str) -> Result<String> {
+        let sealed = self.seal(format!("page:idp:{pool_id}").as_bytes(), key.as_bytes())?;
+        Ok(b64::encode_url(&sealed))
+    }
+
+    fn open_page_token(&self, pool_id: &str, token: &str) -> Result<String> {
+        let invalid = || Error::invalid_parameter("The pagination token is invalid.");
+        let sealed = b64::decode_url(token).ok_or_else(invalid)?;
+        let key = self
+            .open(format!("page:idp:{pool_id}").as_bytes(), &sealed)
+            .map_err(|_| invalid())?;
+        String::from_utf8(key).map_err(|_| invalid())
+    }
+}

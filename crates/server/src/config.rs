@@ -674,6 +674,44 @@ google_issuer = "https://google.test"
     }
 
     #[test]
+    fn social_endpoints_are_overridable_key_by_key() {
+        let raw: RawConfig = toml::from_str(
+            r#"
+[social_endpoints.google]
+authorize_url = "http://google.localhost/auth"
+issuer = "http://google.localhost"
+
+[social_endpoints.facebook]
+graph_base = "http://graph.localhost"
+
+[social_providers]
+google_jwks_uri = "http://google.localhost/certs"
+"#,
+        )
+        .unwrap();
+        let config = Config::resolve(&ServeArgs::default(), raw).unwrap();
+        let google = &config.social_endpoints.google;
+        assert_eq!(google.authorize_url, "http://google.localhost/auth");
+        assert_eq!(google.issuer, "http://google.localhost");
+        assert_eq!(google.jwks_uri, "http://google.localhost/certs");
+        let defaults = cognate_federation::SocialEndpoints::default();
+        assert_eq!(google.token_url, defaults.google.token_url);
+        assert_eq!(
+            config.social_endpoints.facebook.graph_base,
+            "http://graph.localhost"
+        );
+        assert_eq!(
+            config.social_endpoints.facebook.www_base,
+            defaults.facebook.www_base
+        );
+        let typo = toml::from_str::<RawConfig>(
+            "[social_endpoints.google]
+authorise_url = \"x\"\n",
+        );
+        assert!(typo.is_err(), "unknown keys are refused");
+    }
+
+    #[test]
     fn flags_win_over_the_file_and_defaults_fill_the_rest() {
         let args = ServeArgs {
             region: Some("eu-west-1".into()),

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::UserDirectory;
+use super::{FederatedTrigger, UserDirectory};
 use crate::Domain;
 use crate::error::{Error, Result};
 use crate::group::Group;
@@ -11,6 +11,8 @@ use crate::oauth::authorize::{AuthorizeRequest, CheckResult, Checked};
 use crate::oauth::{HostedSite, OAuthResult, Redirect, SsoCookie};
 use crate::pool::UserPool;
 use crate::ports::{Conflict, StoreError};
+use crate::selfservice::apply_pre_sign_up;
+use crate::triggers::{ClientMetadata, SignUpContext};
 use crate::user::{CreatedBy, User};
 
 #[async_trait]
@@ -85,6 +87,52 @@ impl UserDirectory for Domain {
             .complete_authorization(checked, user, auth_time)
             .await?;
         Ok((redirect, Some(cookie)))
+    }
+
+    async fn federated_trigger(
+        &self,
+        trigger: FederatedTrigger,
+        pool: &UserPool,
+        user: &mut User,
+        client_id: &str,
+    ) -> Result<()> {
+        let none = ClientMetadata::new();
+        match trigger {
+            FederatedTrigger::PreSignUp => {
+                let decided = self
+                    .pre_sign_up(
+                        "PreSignUp_ExternalProvider",
+                        SignUpContext {
+                            pool,
+                            user,
+                            client_id: Some(client_id),
+                            validation_data: &[],
+                            client_metadata: &none,
+                        },
+                    )
+                    .await?;
+                apply_pre_sign_up(user, decided);
+                Ok(())
+            }
+            FederatedTrigger::PostConfirmation => {
+                self.post_confirmation(
+                    "PostConfirmation_ConfirmSignUp",
+                    pool,
+                    user,
+                    Some(client_id),
+                    &none,
+                )
+                .await
+            }
+            FederatedTrigger::PreAuthentication => {
+                self.pre_authentication(pool, user, client_id, &[], &none)
+                    .await
+            }
+            FederatedTrigger::PostAuthentication => {
+                self.post_authentication(pool, user, client_id, false, &none)
+                    .await
+            }
+        }
     }
 
     async fn use_once(&self, key: &str, expires_at_ms: i64) -> Result<bool> {

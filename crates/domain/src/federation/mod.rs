@@ -96,8 +96,28 @@ pub trait UserDirectory: Send + Sync {
         user: &User,
         auth_time: i64,
     ) -> OAuthResult<(Redirect, Option<SsoCookie>)>;
+    /// The triggers of a federated sign-in, in Cognito's order (reference §3.3):
+    /// PreSignUp_ExternalProvider before a new profile exists (its auto-verify decisions
+    /// applied to `user`), PostConfirmation_ConfirmSignUp after it was made, and
+    /// Pre/PostAuthentication_Authentication on later sign-ins.
+    async fn federated_trigger(
+        &self,
+        trigger: FederatedTrigger,
+        pool: &UserPool,
+        user: &mut User,
+        client_id: &str,
+    ) -> Result<()>;
     /// Spends a single-use marker; true only for the first caller on any node.
     async fn use_once(&self, key: &str, expires_at_ms: i64) -> Result<bool>;
+}
+
+/// A trigger a federated sign-in runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FederatedTrigger {
+    PreSignUp,
+    PostConfirmation,
+    PreAuthentication,
+    PostAuthentication,
 }
 
 /// The ports a [`FederationService`] is built from.

@@ -23,9 +23,9 @@ use subtle::ConstantTimeEq;
 use super::identities::{self, Identity};
 use super::linking::{COGNITO_SUBJECT, federated_username};
 use super::provider::{IdentityProvider, identifier_key};
-use super::{FederatedLink, FederationService};
+use super::{FederatedLink, FederatedTrigger, FederationService};
 use crate::enums::{ProviderType, UserStatus};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::external::{AuthorizationCallback, AuthorizationRequest, ExternalError};
 use crate::oauth::authorize::{AuthorizeRequest, Checked};
 use crate::oauth::{HostedSite, OAuthError, OAuthErrorCode, OAuthResult, Redirect, SsoCookie};
@@ -268,7 +268,12 @@ impl FederationService {
             attributes: signed_in.attributes.into_iter().collect(),
         };
         let user = match self
-            .federated_user(&checked.pool, &provider, &outside)
+            .federated_user(
+                &checked.pool,
+                &checked.client.client_id,
+                &provider,
+                &outside,
+            )
             .await
         {
             Ok(user) => user,
@@ -369,23 +374,57 @@ impl FederationService {
     async fn federated_user(
         &self,
         pool: &UserPool,
+        client_id: &str,
         provider: &IdentityProvider,
         outside: &OutsideIdentity,
     ) -> std::result::Result<User, FederatedUserError> {
         let mapped = map_attributes(provider, &outside.attributes)?;
-        if let Some(mut user) = self.linked_user(pool, provider, outside, &mapped).await? {
-            self.update_profile(pool, &mut user, &mapped).await?;
-            return Ok(user);
+        let existing = match self.linked_user(pool, provider, outside, &mapped).await? {
+            Some(user) => Some(user),
+            None => {
+                let username = profile_username(pool, &provider.name, &outside.subject);
+                self.directory
+                    .find_user(pool, &username)
+                    .await?
+                    .filter(|user| user.username == username)
+            }
+        };
+        let Some(mut user) = existing else {
+            let username = profile_username(pool, &provider.name, &outside.subject);
+            return self
+                .create_profile(pool, client_id, provider, outside, username, mapped)
+                .await;
+        };
+        self.update_profile(pool, &mut user, &mapped).await?;
+        for trigger in [
+            FederatedTrigger::PreAuthentication,
+            FederatedTrigger::PostAuthentication,
+        ] {
+            self.trigger(trigger, pool, &mut user, client_id).await?;
         }
-        let username = profile_username(pool, &provider.name, &outside.subject);
-        if let Some(mut user) = self.directory.find_user(pool, &username).await?
-            && user.username == username
-        {
-            self.update_profile(pool, &mut user, &mapped).await?;
-            return Ok(user);
-        }
-        self.create_profile(pool, provider, outside, username, mapped)
+        Ok(user)
+    }
+
+    /// Runs a trigger; a function's failure reaches the app as Cognito sends it
+    /// (`<Trigger> failed with error <message>. `, trailing space included).
+    async fn trigger(
+        &self,
+        trigger: FederatedTrigger,
+        pool: &UserPool,
+        user: &mut User,
+        client_id: &str,
+    ) -> std::result::Result<(), FederatedUserError> {
+        match self
+            .directory
+            .federated_trigger(trigger, pool, user, client_id)
             .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind == ErrorKind::UserLambdaValidation => {
+                Err(FederatedUserError::Refused(format!("{} ", e.message)))
+            }
+            Err(e) => Err(FederatedUserError::Refused(e.message)),
+        }
     }
 
     /// The user a link (by subject, or for OIDC/SAML by a linked attribute) points to.
@@ -454,6 +493,7 @@ impl FederationService {
     async fn create_profile(
         &self,
         pool: &UserPool,
+        client_id: &str,
         provider: &IdentityProvider,
         outside: &OutsideIdentity,
         username: String,
@@ -492,7 +532,7 @@ impl FederationService {
                 date_created: now.millis(),
             }]),
         );
-        let user = User {
+        let mut user = User {
             pool_id: pool.id.clone(),
             sub: sub.clone(),
             username,
@@ -509,6 +549,9 @@ impl FederationService {
             software_token: Default::default(),
             pending_attributes: BTreeMap::new(),
         };
+        // PreSignUp runs before the user exists, so a refusal leaves nothing behind.
+        self.trigger(FederatedTrigger::PreSignUp, pool, &mut user, client_id)
+            .await?;
         self.directory.insert_user(pool, &user).await?;
         self.directory
             .add_to_group(
@@ -521,6 +564,14 @@ impl FederationService {
                 &sub,
             )
             .await?;
+        // No rollback if it throws: the user stays, as in Cognito.
+        self.trigger(
+            FederatedTrigger::PostConfirmation,
+            pool,
+            &mut user,
+            client_id,
+        )
+        .await?;
         Ok(user)
     }
 }

@@ -690,3 +690,86 @@ async fn google_played_by_cognate_sqlite() {
 async fn google_played_by_cognate_postgres() {
     google_played_by_cognate(Backend::Postgres).await;
 }
+
+on_both_backends!(triggers_run_in_cognitos_order, dev = true, |server| {
+    use crate::sinks::arn;
+    use aws_sdk_cognitoidentityprovider::types::LambdaConfigType;
+    let down_site = site(server, SiteOptions::default()).await;
+    let upstream = upstream_for(&down_site).await;
+    let down = downstream_with(server, down_site, &upstream).await;
+    let sdk = server.client();
+    sdk.update_user_pool()
+        .user_pool_id(&down.site.pool)
+        .lambda_config(
+            LambdaConfigType::builder()
+                .pre_sign_up(arn("pre-sign-up"))
+                .post_confirmation(arn("post-confirmation"))
+                .pre_authentication(arn("pre-auth"))
+                .post_authentication(arn("post-auth"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let users = user_count(&sdk, &down.site.pool).await;
+
+    // A PreSignUp function that refuses: Cognito's text reaches the app, nobody is made.
+    server.triggers.on("pre-sign-up", |_| {
+        (
+            400,
+            serde_json::json!({"errorMessage": "No strangers"}).to_string(),
+        )
+    });
+    let browser = two_site_browser(server, &down.site, &upstream);
+    let up = to_upstream(&browser, &down).await;
+    let back = upstream_callback(&browser, &upstream, &up, "alice").await;
+    let to = location(&browser.get(&back).send().await.unwrap());
+    let params = params_of(&to);
+    assert_eq!(params["error"], "invalid_request");
+    assert_eq!(
+        params["error_description"],
+        "PreSignUp failed with error No strangers. "
+    );
+    assert_eq!(user_count(&sdk, &down.site.pool).await, users);
+    assert!(server.triggers.calls("post-confirmation").is_empty());
+
+    // Accepting (and auto-verifying): the first sign-in runs PreSignUp_ExternalProvider and
+    // PostConfirmation_ConfirmSignUp, not the authentication triggers.
+    server
+        .triggers
+        .respond("pre-sign-up", serde_json::json!({"autoVerifyEmail": true}));
+    let code = federated_code(&browser, &down, &upstream, "alice").await;
+    tokens(server, &down, &code).await;
+    let sub_upstream = upstream_sub(&upstream, "alice").await;
+    let username = format!("Upstream_{sub_upstream}");
+    let pre = server.triggers.calls("pre-sign-up");
+    let last = &pre.last().unwrap().event;
+    assert_eq!(last["triggerSource"], "PreSignUp_ExternalProvider");
+    assert_eq!(last["userName"], username.as_str());
+    assert_eq!(
+        last["request"]["userAttributes"]["email"],
+        "alice@example.com"
+    );
+    let confirmed = server.triggers.calls("post-confirmation");
+    assert_eq!(confirmed.len(), 1);
+    assert_eq!(
+        confirmed[0].event["triggerSource"],
+        "PostConfirmation_ConfirmSignUp"
+    );
+    assert!(server.triggers.calls("pre-auth").is_empty());
+    assert!(server.triggers.calls("post-auth").is_empty());
+
+    // A later sign-in authenticates: Pre and PostAuthentication, no sign-up triggers.
+    let code = federated_code(&browser, &down, &upstream, "alice").await;
+    tokens(server, &down, &code).await;
+    assert_eq!(server.triggers.calls("pre-sign-up").len(), pre.len());
+    assert_eq!(server.triggers.calls("post-confirmation").len(), 1);
+    let pre_auth = server.triggers.calls("pre-auth");
+    assert_eq!(pre_auth.len(), 1);
+    assert_eq!(
+        pre_auth[0].event["triggerSource"],
+        "PreAuthentication_Authentication"
+    );
+    assert_eq!(server.triggers.calls("post-auth").len(), 1);
+    upstream.server.stop().await;
+});

@@ -270,6 +270,26 @@ on_both_backends!(sign_in_through_another_cognate, dev = true, |server| {
         "{to}"
     );
 
+    // idp_identifier finds the provider by one of its IdpIdentifiers, whatever the case.
+    sdk.update_identity_provider()
+        .user_pool_id(&down.site.pool)
+        .provider_name("Upstream")
+        .idp_identifiers("example.com")
+        .send()
+        .await
+        .unwrap();
+    let to = location(
+        &browser
+            .get(down.authorize_url(&[("idp_identifier", "EXAMPLE.com")]))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert!(
+        to.starts_with(&upstream.site.url("/oauth2/authorize?")),
+        "{to}"
+    );
+
     let code = federated_code(&browser, &down, &upstream, "alice").await;
     let body = tokens(server, &down, &code).await;
     let id = claims(body["id_token"].as_str().unwrap());

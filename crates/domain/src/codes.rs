@@ -3,7 +3,7 @@
 
 use crate::Domain;
 use crate::enums::{DeliveryMedium, RecoveryOptionName};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::messages::{self, MessageKind, OutgoingMessage};
 use crate::pool::UserPool;
 use crate::ports::StoredCode;
@@ -197,12 +197,7 @@ impl Domain {
         purpose: CodePurpose,
         code: &str,
     ) -> Result<()> {
-        let mismatch = || {
-            Error::new(
-                ErrorKind::CodeMismatch,
-                "Invalid verification code provided, please try again.",
-            )
-        };
+        let mismatch = Error::code_mismatch;
         let Some(stored) = self
             .store
             .get_code(&pool.id, &user.sub, purpose.as_str())
@@ -212,16 +207,10 @@ impl Domain {
             return Err(mismatch());
         };
         if stored.attempts >= MAX_CODE_ATTEMPTS {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded,
-                "Attempt limit exceeded, please try after some time.",
-            ));
+            return Err(Error::code_attempts_exceeded());
         }
         if stored.expires_at_ms <= self.now().millis() {
-            return Err(Error::new(
-                ErrorKind::ExpiredCode,
-                "Invalid code provided, please request a code again.",
-            ));
+            return Err(Error::code_expired());
         }
         let hash = self.keys.hash(purpose.as_str(), code.as_bytes());
         let matches = subtle::ConstantTimeEq::ct_eq(hash.as_slice(), stored.hash.as_slice());

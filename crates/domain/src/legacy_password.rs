@@ -35,7 +35,7 @@ pub(crate) fn imported_without_password(user: &User, hides_existence: bool) -> R
         return Ok(());
     }
     Err(if hides_existence {
-        Error::not_authorized("Incorrect username or password.")
+        Error::incorrect_credentials()
     } else {
         Error::new(
             crate::error::ErrorKind::PasswordResetRequired,

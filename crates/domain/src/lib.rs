@@ -69,7 +69,7 @@ pub mod user;
 
 mod b64;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, PasswordRule, Reason, Result};
 pub use keys::Keyring;
 pub use ports::{MessageSender, Store};
 pub use time::{Clock, Timestamp};

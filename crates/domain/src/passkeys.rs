@@ -484,21 +484,21 @@ impl Domain {
             .get_passkey(&pool.id, &user.sub, id)
             .await
             .map_err(Error::from)?
-            .ok_or_else(|| Error::not_authorized("Incorrect username or password."))?;
+            .ok_or_else(Error::incorrect_credentials)?;
         if !webauthn::verify_assertion(
             &passkey.public_key,
             &authenticator,
             &client_json,
             &signature,
         ) {
-            return Err(Error::not_authorized("Incorrect username or password."));
+            return Err(Error::incorrect_credentials());
         }
         // A counter that does not move forward means a cloned authenticator (counters of 0
         // are authenticators that keep none).
         if (parsed.sign_count != 0 || passkey.sign_count != 0)
             && parsed.sign_count <= passkey.sign_count
         {
-            return Err(Error::not_authorized("Incorrect username or password."));
+            return Err(Error::incorrect_credentials());
         }
         passkey.sign_count = parsed.sign_count;
         passkey.last_used = Some(self.now());
@@ -510,7 +510,7 @@ impl Domain {
         match self.store.update_passkey(passkey).await {
             Ok(()) => Ok(()),
             Err(crate::ports::StoreError::Conflict(crate::ports::Conflict::Missing)) => {
-                Err(Error::not_authorized("Incorrect username or password."))
+                Err(Error::incorrect_credentials())
             }
             Err(e) => Err(e.into()),
         }

@@ -3,7 +3,7 @@
 
 use cognate_crypto::random::RandomSource;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, PasswordRule, Result};
 use crate::ids::random_from_alphabet;
 use crate::pool::PasswordPolicy;
 
@@ -14,33 +14,28 @@ const LONGEST_PASSWORD: usize = 256;
 
 /// Checks a password against the pool's policy, naming the first rule it breaks as Cognito does.
 pub fn check_policy(policy: &PasswordPolicy, password: &str) -> Result<()> {
-    let fail = |reason: &str| {
-        Err(Error::new(
-            ErrorKind::InvalidPassword,
-            format!("Password did not conform with policy: {reason}"),
-        ))
-    };
+    let fail = |rule: PasswordRule| Err(Error::password_policy(rule));
     let length = password.chars().count();
     if length < policy.minimum_length as usize {
-        return fail("Password not long enough");
+        return fail(PasswordRule::TooShort);
     }
     if length > LONGEST_PASSWORD {
-        return fail("Password must have length less than or equal to 256");
+        return fail(PasswordRule::TooLong);
     }
     if password.starts_with(char::is_whitespace) || password.ends_with(char::is_whitespace) {
-        return fail("Password must not have leading or trailing whitespace");
+        return fail(PasswordRule::SurroundingWhitespace);
     }
     if policy.require_lowercase && !password.chars().any(|c| c.is_lowercase()) {
-        return fail("Password must have lowercase characters");
+        return fail(PasswordRule::Lowercase);
     }
     if policy.require_uppercase && !password.chars().any(|c| c.is_uppercase()) {
-        return fail("Password must have uppercase characters");
+        return fail(PasswordRule::Uppercase);
     }
     if policy.require_numbers && !password.chars().any(|c| c.is_ascii_digit()) {
-        return fail("Password must have numeric characters");
+        return fail(PasswordRule::Numbers);
     }
     if policy.require_symbols && !password.chars().any(|c| c != ' ' && SYMBOLS.contains(c)) {
-        return fail("Password must have symbol characters");
+        return fail(PasswordRule::Symbols);
     }
     Ok(())
 }

@@ -384,12 +384,8 @@ pub fn check_attribute(
         AttributeDataType::DateTime => {}
     }
     match name {
-        "email" if !is_valid_email(value) => {
-            Err(Error::invalid_parameter("Invalid email address format."))
-        }
-        "phone_number" if !is_valid_phone(value) => {
-            Err(Error::invalid_parameter("Invalid phone number format."))
-        }
+        "email" if !is_valid_email(value) => Err(Error::invalid_email_format()),
+        "phone_number" if !is_valid_phone(value) => Err(Error::invalid_phone_number_format()),
         "birthdate" if !is_valid_birthdate(value) => {
             Err(schema_error(name, "Value must be in YYYY-MM-DD format"))
         }

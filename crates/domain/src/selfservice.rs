@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::client::AppClient;
 use crate::codes::{CodePurpose, MessageContext, recovery_destination};
 use crate::enums::{DeliveryMedium, UserStatus, VerifiableAttribute};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::messages::mask_destination;
 use crate::pool::UserPool;
 use crate::schema::{self, Writer};
@@ -64,9 +64,7 @@ fn verified_flags_are_not_writable(attributes: &[(String, String)]) -> Result<()
         .iter()
         .find(|(n, _)| schema::VERIFIED_FLAGS.contains(&n.as_str()))
     {
-        Some((name, _)) => Err(Error::not_authorized(format!(
-            "A client attempted to write unauthorized attribute {name}"
-        ))),
+        Some((name, _)) => Err(Error::unauthorized_attribute_write(name)),
         None => Ok(()),
     }
 }
@@ -76,9 +74,7 @@ fn check_client_may_write(client: &AppClient, attributes: &[(String, String)]) -
         return Ok(());
     };
     match attributes.iter().find(|(n, _)| !writable.contains(n)) {
-        Some((name, _)) => Err(Error::not_authorized(format!(
-            "A client attempted to write unauthorized attribute {name}"
-        ))),
+        Some((name, _)) => Err(Error::unauthorized_attribute_write(name)),
         None => Ok(()),
     }
 }
@@ -152,10 +148,7 @@ impl Domain {
     async fn named_user(&self, public: &Public, username: &str) -> Result<User> {
         match self.find_sign_in_user(&public.pool, username).await? {
             Some(user) => Ok(user),
-            None if public.client.prevents_user_existence_errors() => Err(Error::new(
-                ErrorKind::CodeMismatch,
-                "Invalid verification code provided, please try again.",
-            )),
+            None if public.client.prevents_user_existence_errors() => Err(Error::code_mismatch()),
             None => Err(Error::user_not_found()),
         }
     }
@@ -176,9 +169,7 @@ impl Domain {
             .admin_create_user_config
             .allow_admin_create_user_only
         {
-            return Err(Error::not_authorized(
-                "SignUp is not permitted for this user pool",
-            ));
+            return Err(Error::sign_up_not_permitted());
         }
         verified_flags_are_not_writable(&input.attributes)?;
         check_client_may_write(&public.client, &input.attributes)?;
@@ -189,10 +180,7 @@ impl Domain {
             .iter()
             .find(|a| a.required && a.name != "sub" && !attributes.contains_key(&a.name))
         {
-            return Err(Error::invalid_parameter(format!(
-                "Attributes did not conform to the schema: {}: The attribute is required",
-                required.name
-            )));
+            return Err(Error::required_attribute_missing(&required.name));
         }
         let password = input
             .password
@@ -326,10 +314,7 @@ impl Domain {
             .await?;
         let mut user = self.named_user(&public, username).await?;
         if user.status != UserStatus::Unconfirmed {
-            return Err(Error::not_authorized(format!(
-                "User cannot be confirmed. Current status is {}",
-                user.status.as_str()
-            )));
+            return Err(Error::cannot_confirm(user.status.as_str()));
         }
         self.consume_code(&public.pool, &user, CodePurpose::SignUp, code)
             .await?;
@@ -434,11 +419,10 @@ impl Domain {
             },
         };
         if !user.enabled {
-            return Err(Error::not_authorized("User is disabled."));
+            return Err(Error::user_disabled());
         }
-        let (medium, destination) = recovery_destination(&public.pool, &user).ok_or_else(|| {
-            Error::invalid_parameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
-        })?;
+        let (medium, destination) = recovery_destination(&public.pool, &user)
+            .ok_or_else(Error::no_verified_recovery_channel)?;
         self.send_code(
             &public.pool,
             &user,
@@ -510,7 +494,7 @@ impl Domain {
         })?;
         if !self.password_matches(&pool, &user, previous)? {
             self.record_failed_password(&pool.id, &user.sub).await?;
-            return Err(Error::not_authorized("Incorrect username or password."));
+            return Err(Error::incorrect_credentials());
         }
         crate::password::check_policy(&pool.settings.password_policy, proposed)?;
         user.password =

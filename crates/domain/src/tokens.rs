@@ -342,7 +342,7 @@ impl Domain {
             .map_err(Error::from)?
             .ok_or_else(Error::user_not_found)?;
         if !user.enabled {
-            return Err(Error::not_authorized("User is disabled."));
+            return Err(Error::user_disabled());
         }
         Ok(AccessContext {
             pool,
@@ -496,7 +496,7 @@ impl Domain {
             .map_err(Error::from)?
             .ok_or_else(|| Error::not_authorized("Invalid Refresh Token"))?;
         if !user.enabled {
-            return Err(Error::not_authorized("User is disabled."));
+            return Err(Error::user_disabled());
         }
         // What the caller still has to check about the user (a SECRET_HASH over the
         // username) goes before anything is rotated or revoked.

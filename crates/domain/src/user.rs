@@ -398,15 +398,9 @@ impl Domain {
             } else if allows(UsernameAttribute::PhoneNumber) && schema::is_valid_phone(requested) {
                 "phone_number"
             } else {
-                return Err(Error::invalid_parameter(
-                    match (
-                        allows(UsernameAttribute::Email),
-                        allows(UsernameAttribute::PhoneNumber),
-                    ) {
-                        (true, true) => "Username should be either an email or a phone number.",
-                        (true, false) => "Username should be an email.",
-                        _ => "Username should be a phone number.",
-                    },
+                return Err(Error::username_format(
+                    allows(UsernameAttribute::Email),
+                    allows(UsernameAttribute::PhoneNumber),
                 ));
             };
             if let Some(given) = attributes.get(attribute)
@@ -696,9 +690,7 @@ impl Domain {
             .await?
             .ok_or_else(Error::user_not_found)?;
         let Some((medium, destination)) = crate::codes::recovery_destination(&pool, &user) else {
-            return Err(Error::invalid_parameter(
-                "Cannot reset password for the user as there is no registered/verified email or phone_number",
-            ));
+            return Err(Error::no_verified_recovery_channel());
         };
         user.status = UserStatus::ResetRequired;
         self.save_user(&pool, &mut user).await?;
@@ -722,10 +714,7 @@ impl Domain {
             .await?
             .ok_or_else(Error::user_not_found)?;
         if user.status != UserStatus::Unconfirmed {
-            return Err(Error::not_authorized(format!(
-                "User cannot be confirmed. Current status is {}",
-                user.status.as_str()
-            )));
+            return Err(Error::cannot_confirm(user.status.as_str()));
         }
         user.status = UserStatus::Confirmed;
         self.save_user(&pool, &mut user).await

@@ -164,7 +164,7 @@ impl Domain {
             None => return Err(Error::user_not_found()),
         };
         if user.as_ref().is_some_and(|u| !u.enabled) {
-            return Err(Error::not_authorized("User is disabled."));
+            return Err(Error::user_disabled());
         }
         let available = match &user {
             // The same list for every name, so that it tells nothing.
@@ -459,7 +459,7 @@ impl Domain {
                 &[username],
                 responses.get("SECRET_HASH").map(String::as_str),
             )?;
-            return Err(Error::not_authorized("Incorrect username or password."));
+            return Err(Error::incorrect_credentials());
         }
         let user = self.signing_in_user(caller, &opened.state.sign_in).await?;
         self.check_secret_hash(

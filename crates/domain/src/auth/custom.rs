@@ -92,7 +92,7 @@ impl Domain {
             params.get("SECRET_HASH").map(String::as_str),
         )?;
         let user = match self.find_sign_in_user(&caller.pool, username).await? {
-            Some(user) if !user.enabled => return Err(Error::not_authorized("User is disabled.")),
+            Some(user) if !user.enabled => return Err(Error::user_disabled()),
             Some(user) => Some(user),
             None if caller.client.prevents_user_existence_errors() => None,
             None => return Err(Error::user_not_found()),
@@ -128,7 +128,7 @@ impl Domain {
         client_metadata: &ClientMetadata,
     ) -> Result<AuthOutcome> {
         if state.rounds.len() >= MAX_ROUNDS {
-            return Err(Error::not_authorized("Incorrect username or password."));
+            return Err(Error::incorrect_credentials());
         }
         let base = EventBase {
             pool: &caller.pool,

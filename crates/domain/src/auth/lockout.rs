@@ -33,7 +33,7 @@ impl Domain {
         };
         let until = Timestamp(state.last_failure_ms).plus_secs(delay_secs(state.count));
         if self.now() < until {
-            return Err(Error::not_authorized("Password attempts exceeded"));
+            return Err(Error::password_attempts_exceeded());
         }
         Ok(true)
     }

@@ -296,7 +296,7 @@ impl Domain {
             .map_err(Error::from)?
             .ok_or_else(expired_session)?;
         if !user.enabled {
-            return Err(Error::not_authorized("User is disabled."));
+            return Err(Error::user_disabled());
         }
         Ok(user)
     }

@@ -48,7 +48,7 @@ impl Domain {
             Ok(answer) => answer.ok_or_else(unrecognizable)?,
             Err(e) if e.kind == ErrorKind::UserLambdaValidation => {
                 return Err(if caller.client.prevents_user_existence_errors() {
-                    Error::not_authorized("Incorrect username or password.")
+                    Error::incorrect_credentials()
                 } else {
                     Error::new(
                         ErrorKind::UserNotFound,

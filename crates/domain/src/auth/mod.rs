@@ -137,7 +137,7 @@ fn missing(parameter: &str) -> Error {
 }
 
 fn incorrect() -> Error {
-    Error::not_authorized("Incorrect username or password.")
+    Error::incorrect_credentials()
 }
 
 /// The app client and its pool, checked against the pool an admin call names.
@@ -410,9 +410,7 @@ impl Domain {
             .and_then(|p| p.temporary_until)
             .is_some_and(|until| until <= self.now());
         if expired {
-            return Err(Error::not_authorized(
-                "Temporary password has expired and must be reset by an administrator.",
-            ));
+            return Err(Error::temporary_password_expired());
         }
         let session = self.session_string(
             "new-password",
@@ -588,9 +586,7 @@ fn new_password_attributes(
         })
         .map(|(name, value)| {
             if writable.is_some_and(|w| !w.contains(&name)) {
-                return Err(Error::not_authorized(format!(
-                    "A client attempted to write unauthorized attribute {name}"
-                )));
+                return Err(Error::unauthorized_attribute_write(&name));
             }
             Ok((name, value))
         })

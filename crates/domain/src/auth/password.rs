@@ -84,7 +84,7 @@ impl Domain {
             return Err(incorrect());
         };
         if !user.enabled {
-            return Err(Error::not_authorized("User is disabled."));
+            return Err(Error::user_disabled());
         }
         let had_failures = self.check_lockout(&pool.id, &user.sub).await?;
         imported_without_password(&user, hides_existence)?;

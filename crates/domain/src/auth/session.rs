@@ -30,7 +30,7 @@ pub(crate) struct Opened<T> {
 }
 
 pub(crate) fn expired_session() -> Error {
-    Error::not_authorized("Invalid session for the user, session is expired.")
+    Error::session_expired()
 }
 
 impl Domain {

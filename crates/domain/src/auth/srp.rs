@@ -107,7 +107,7 @@ impl Domain {
                     *verifier.v(),
                 )
             }
-            Some(user) if !user.enabled => return Err(Error::not_authorized("User is disabled.")),
+            Some(user) if !user.enabled => return Err(Error::user_disabled()),
             Some(_) => return Err(incorrect()),
             None if caller.client.prevents_user_existence_errors() => {
                 let (salt, v) = self.fake_verifier(&caller.pool, username)?;

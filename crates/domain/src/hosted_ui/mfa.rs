@@ -16,7 +16,7 @@ use crate::Domain;
 use crate::auth::mfa::{SecondFactor, TokenSource, code_parameter};
 use crate::auth::{AuthOutcome, Caller};
 use crate::enums::MfaFactor;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Reason};
 use crate::mfa::Enrolment;
 use crate::oauth::authorize::Checked;
 use crate::oauth::{HostedSite, OAuthResult};
@@ -262,7 +262,9 @@ impl Domain {
     fn failure(&self, checked: &Checked, e: Error) -> OAuthResult<Failure> {
         match e.kind {
             ErrorKind::InternalError => Err(e.into()),
-            ErrorKind::NotAuthorized if e.message.contains("session") => Ok(Failure::StartOver),
+            ErrorKind::NotAuthorized if e.reason() == Some(Reason::SessionExpired) => {
+                Ok(Failure::StartOver)
+            }
             ErrorKind::CodeMismatch
             | ErrorKind::ExpiredCode
             | ErrorKind::EnableSoftwareTokenMfa => {
@@ -315,13 +317,7 @@ impl Domain {
         };
         let Some(factor) = MfaFactor::parse(&step.challenge) else {
             return self
-                .after_failure(
-                    site,
-                    &checked,
-                    form,
-                    step,
-                    Error::not_authorized("Invalid session for the user, session is expired."),
-                )
+                .after_failure(site, &checked, form, step, Error::session_expired())
                 .await;
         };
         let code = form.field("code");

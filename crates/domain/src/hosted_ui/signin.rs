@@ -222,9 +222,7 @@ impl Domain {
             .and_then(|p| p.temporary_until)
             .is_some_and(|until| until <= self.now());
         if expired {
-            let e = Error::not_authorized(
-                "Temporary password has expired and must be reset by an administrator.",
-            );
+            let e = Error::temporary_password_expired();
             return self.login_error(site, checked, form, &e).await;
         }
         let session = self.session_string(
@@ -324,9 +322,7 @@ impl Domain {
             .iter()
             .find(|(name, _)| writable.is_some_and(|w| !w.contains(name)))
         {
-            let e = Error::not_authorized(format!(
-                "A client attempted to write unauthorized attribute {name}"
-            ));
+            let e = Error::unauthorized_attribute_write(name);
             return again(vec![field_error(&e, policy, "password")]).await;
         }
         if let Err(e) =

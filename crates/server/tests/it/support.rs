@@ -36,6 +36,8 @@ pub struct TestServer {
     pub database_url: String,
     config: Config,
     dir: PathBuf,
+    /// Drops the PostgreSQL schema the server was started on when the test ends.
+    _schema: Option<SchemaGuard>,
 }
 
 /// Another node over the same store and key (a second server behind the load balancer).
@@ -87,6 +89,53 @@ pub fn fresh_dir() -> PathBuf {
     dir
 }
 
+/// A schema a test made, dropped (with everything in it) when the guard goes, so a test run
+/// leaves the shared database as it found it.
+struct SchemaGuard {
+    base: String,
+    schema: String,
+}
+
+impl SchemaGuard {
+    /// The guard for a URL [`fresh_postgres_schema`] made; `None` for any other database.
+    fn for_url(base: &str, database_url: &str) -> Option<SchemaGuard> {
+        let schema = database_url.split("search_path%3D").nth(1)?;
+        schema.starts_with("it_").then(|| SchemaGuard {
+            base: base.to_owned(),
+            schema: schema.to_owned(),
+        })
+    }
+}
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        use sqlx::Connection;
+        let (base, schema) = (self.base.clone(), self.schema.clone());
+        let (done, finished) = std::sync::mpsc::channel();
+        // A thread of its own with its own runtime: Drop cannot await, and the test's runtime
+        // may be the single thread that is running this Drop.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
+                        // The name was made from a UUID by `fresh_postgres_schema`.
+                        let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            }
+            let _ = done.send(());
+        });
+        // Wait for it, but never hang a test on a lock a still-running server holds.
+        let _ = finished.recv_timeout(std::time::Duration::from_secs(5));
+    }
+}
+
 /// A fresh, empty schema in the test database, so tests can run in parallel.
 pub async fn fresh_postgres_schema(base: &str) -> String {
     use sqlx::Connection;
@@ -120,11 +169,21 @@ impl TestServer {
         configure: impl FnOnce(&mut RawConfig),
     ) -> Option<TestServer> {
         let dir = fresh_dir();
-        let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("cognate.db").display()),
-            Backend::Postgres => fresh_postgres_schema(&postgres_url()?).await,
+        let (database_url, schema) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.join("cognate.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let base = postgres_url()?;
+                let url = fresh_postgres_schema(&base).await;
+                let guard = SchemaGuard::for_url(&base, &url);
+                (url, guard)
+            }
         };
-        Some(Self::start_in(dir, database_url, options, configure).await)
+        let mut server = Self::start_in(dir, database_url, options, configure).await;
+        server._schema = schema;
+        Some(server)
     }
 
     /// Starts a server over a fresh schema of the PostgreSQL database at `base_url` (one the
@@ -134,7 +193,10 @@ impl TestServer {
             std::env::temp_dir().join(format!("cognate-it-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let database_url = fresh_postgres_schema(base_url).await;
-        Self::start_in(dir, database_url, options, |_| {}).await
+        let schema = SchemaGuard::for_url(base_url, &database_url);
+        let mut server = Self::start_in(dir, database_url, options, |_| {}).await;
+        server._schema = schema;
+        server
     }
 
     /// Starts a server over a given database, with the key-encryption key kept in `dir`
@@ -200,6 +262,7 @@ impl TestServer {
             database_url,
             config,
             dir,
+            _schema: None,
         }
     }
 

@@ -17,9 +17,9 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use serde_json::{Value, json};
 
-use crate::flows::{App, AppOptions, app, confirmed_user};
 use crate::interop::interop_dir;
 use crate::mfa::{MfaPool, PASSWORD, mfa_app, mfa_user};
+use crate::support::flows::{App, AppOptions, app, confirmed_user};
 use crate::support::{Backend, Options, TestServer, error_of};
 
 /// Whether Node and Amplify are installed; when they are required and missing, the test fails.

@@ -20,8 +20,8 @@ use aws_sdk_cognitoidentityprovider::types::{OAuthFlowType, VerifiedAttributeTyp
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::hosted_support::{fresh_prefix, params_of, pkce};
 use crate::support::TestServer;
+use crate::support::hosted::{fresh_prefix, params_of, pkce};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -319,7 +319,7 @@ impl BrowserSite {
 
     /// A reqwest client for the back channel (the app's server exchanging the code).
     fn back_channel(&self, server: &TestServer) -> reqwest::Client {
-        crate::hosted_support::browser(server, &self.host)
+        crate::support::hosted::browser(server, &self.host)
     }
 
     pub async fn exchange(
@@ -489,8 +489,8 @@ crate::on_both_backends!(forgot_password_in_the_browser, |server| {
     sdk.admin_create_user()
         .user_pool_id(&site.pool)
         .username("dave")
-        .user_attributes(crate::flows::attr("email", "dave@example.com"))
-        .user_attributes(crate::flows::attr("email_verified", "true"))
+        .user_attributes(crate::support::flows::attr("email", "dave@example.com"))
+        .user_attributes(crate::support::flows::attr("email_verified", "true"))
         .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
         .send()
         .await
@@ -567,7 +567,7 @@ async fn screenshots() {
         .user_pool_id(&site.pool)
         .username("erin")
         .temporary_password("Temporary-1!")
-        .user_attributes(crate::flows::attr("email", "erin@example.com"))
+        .user_attributes(crate::support::flows::attr("email", "erin@example.com"))
         .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
         .send()
         .await
@@ -667,8 +667,8 @@ async fn screenshots() {
         sdk.admin_update_user_attributes()
             .user_pool_id(&mfa_site.pool)
             .username(&username)
-            .user_attributes(crate::flows::attr("phone_number", "+15550123"))
-            .user_attributes(crate::flows::attr("phone_number_verified", "true"))
+            .user_attributes(crate::support::flows::attr("phone_number", "+15550123"))
+            .user_attributes(crate::support::flows::attr("phone_number_verified", "true"))
             .send()
             .await
             .unwrap();
@@ -726,7 +726,7 @@ async fn mfa_user(sdk: &Sdk, pool: &str, username: &str) {
     sdk.admin_create_user()
         .user_pool_id(pool)
         .username(username)
-        .user_attributes(crate::flows::attr(
+        .user_attributes(crate::support::flows::attr(
             "email",
             &format!("{username}@example.com"),
         ))

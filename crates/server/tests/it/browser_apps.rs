@@ -27,9 +27,9 @@ use aws_sdk_cognitoidentityprovider::types::{ExplicitAuthFlowsType, OAuthFlowTyp
 use serde_json::{Value, json};
 
 use crate::browser::{Chrome, PASSWORD};
-use crate::flows::{AppOptions, app, claims, confirmed_user};
-use crate::hosted_support::fresh_prefix;
 use crate::interop::interop_dir;
+use crate::support::flows::{AppOptions, app, claims, confirmed_user};
+use crate::support::hosted::fresh_prefix;
 use crate::support::{Backend, Options, TestServer};
 
 /// Whether the JS packages are installed; when CI requires them, a missing one fails the test.

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::flows::{self, AppOptions, app, confirmed_user};
+use crate::support::flows::{self, AppOptions, app, confirmed_user};
 use crate::support::{Backend, Options, TestServer};
 
 fn cognate() -> Command {

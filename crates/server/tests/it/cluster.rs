@@ -13,9 +13,9 @@ use cognate_domain::signing::{JWKS_MAX_AGE_SECS, PUBLISH_AHEAD_MS, RotationMode}
 use cognate_domain::time::Clock;
 use cognate_server::config::KeySource;
 
-use crate::flows::{self, AppOptions, app, attr, confirmed_user};
 use crate::on_both_backends;
-use crate::private_pg::PrivatePostgres;
+use crate::support::flows::{self, AppOptions, app, attr, confirmed_user};
+use crate::support::private_pg::PrivatePostgres;
 use crate::support::{Backend, Node, Options, TestServer, error_of};
 use crate::tokens::verifies_with;
 

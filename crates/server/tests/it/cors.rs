@@ -5,7 +5,7 @@
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 
-use crate::hosted_support::{SiteOptions, site};
+use crate::support::hosted::{SiteOptions, site};
 use crate::support::{Backend, Options, TestServer};
 
 const ORIGIN: &str = "http://localhost:3000";

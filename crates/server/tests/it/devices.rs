@@ -10,9 +10,9 @@ use aws_sdk_cognitoidentityprovider::types::{
 use base64::Engine;
 use cognate_crypto::srp;
 
-use crate::flows::{App, claims, now_secs};
 use crate::mfa::{MfaPool, PASSWORD, answer, mfa_app, mfa_user};
 use crate::on_both_backends;
+use crate::support::flows::{App, claims, now_secs};
 use crate::support::{TestServer, error_of};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;

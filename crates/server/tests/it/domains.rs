@@ -5,8 +5,8 @@ use aws_sdk_cognitoidentityprovider::types::{
     CustomDomainConfigType, DomainStatusType, OAuthFlowType, ResourceServerScopeType,
 };
 
-use crate::hosted_support::{browser, fresh_prefix, oauth_client};
 use crate::on_both_backends;
+use crate::support::hosted::{browser, fresh_prefix, oauth_client};
 use crate::support::{TestServer, error_of};
 
 async fn pool(server: &TestServer, name: &str) -> String {

@@ -23,8 +23,8 @@ use cognate_crypto::jwt::RsaSigningKey;
 use cognate_federation::config::{AppleEndpoints, SocialEndpoints};
 use serde_json::{Value, json};
 
-use crate::flows::claims;
-use crate::hosted_support::{CALLBACK, SiteOptions, location, params_of, site, token_request};
+use crate::support::flows::claims;
+use crate::support::hosted::{CALLBACK, SiteOptions, location, params_of, site, token_request};
 use crate::support::{Backend, Options, TestServer};
 
 const SERVICES_ID: &str = "com.example.web";

@@ -17,7 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognate_crypto::jwt::RsaSigningKey;
 use serde_json::json;
 
-use crate::hosted_support::{CALLBACK, SiteOptions, location, params_of, site};
+use crate::support::hosted::{CALLBACK, SiteOptions, location, params_of, site};
 use crate::on_both_backends;
 
 const CLIENT: &str = "evil-client";

@@ -9,8 +9,8 @@ use aws_sdk_cognitoidentityprovider::types::{IdentityProviderTypeType, OAuthFlow
 
 use cognate_federation::config::{GoogleEndpoints, SocialEndpoints};
 
-use crate::flows::{attr, claims};
-use crate::hosted_support::{
+use crate::support::flows::{attr, claims};
+use crate::support::hosted::{
     CALLBACK, PASSWORD, SIGNED_OUT, Site, SiteOptions, location, params_of, site, submit_login,
     token_request,
 };
@@ -262,7 +262,7 @@ on_both_backends!(sign_in_through_another_cognate, dev = true, |server| {
     let marker = "href=\"/oauth2/authorize?";
     let start = page.find(marker).unwrap() + "href=\"".len();
     let href =
-        crate::hosted_support::unescape(&page[start..start + page[start..].find('"').unwrap()]);
+        crate::support::hosted::unescape(&page[start..start + page[start..].find('"').unwrap()]);
     assert!(href.contains("identity_provider=Upstream"), "{href}");
     let to = location(&browser.get(down.site.url(&href)).send().await.unwrap());
     assert!(
@@ -712,7 +712,7 @@ async fn google_played_by_cognate_postgres() {
 }
 
 on_both_backends!(triggers_run_in_cognitos_order, dev = true, |server| {
-    use crate::sinks::arn;
+    use crate::support::sinks::arn;
     use aws_sdk_cognitoidentityprovider::types::LambdaConfigType;
     let down_site = site(server, SiteOptions::default()).await;
     let upstream = upstream_for(&down_site).await;

@@ -16,8 +16,8 @@ use axum::routing::{get, post};
 use cognate_federation::config::{AmazonEndpoints, FacebookEndpoints, SocialEndpoints};
 use serde_json::json;
 
-use crate::flows::claims;
-use crate::hosted_support::{
+use crate::support::flows::claims;
+use crate::support::hosted::{
     CALLBACK, Site, SiteOptions, location, params_of, site, token_request,
 };
 use crate::support::{Backend, Options, TestServer};

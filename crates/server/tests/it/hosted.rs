@@ -5,10 +5,10 @@
 use aws_sdk_cognitoidentityprovider::types::{OAuthFlowType, ResourceServerScopeType};
 use reqwest::header::SET_COOKIE;
 
-use crate::flows::claims;
-use crate::hosted_support::*;
 use crate::on_both_backends;
 use crate::support::TestServer;
+use crate::support::flows::claims;
+use crate::support::hosted::*;
 
 /// Exchanges a code at the token endpoint with the client id in the form (a public client).
 async fn exchange(
@@ -604,7 +604,7 @@ on_both_backends!(authorize_errors, |server| {
     );
 
     // A domain that does not exist.
-    let missing = crate::hosted_support::browser(server, "nosuchprefix.auth.localhost")
+    let missing = crate::support::hosted::browser(server, "nosuchprefix.auth.localhost")
         .get(format!(
             "http://nosuchprefix.auth.localhost:{}/oauth2/authorize",
             server.server.addr.port()
@@ -891,12 +891,12 @@ async fn api_access_token(server: &TestServer, site: &Site) -> String {
         .unwrap()
         .client_id
         .unwrap();
-    let app = crate::flows::App {
+    let app = crate::support::flows::App {
         pool: site.pool.clone(),
         client_id: client,
         secret: None,
     };
-    crate::flows::tokens(&sdk, &app, "alice", PASSWORD)
+    crate::support::flows::tokens(&sdk, &app, "alice", PASSWORD)
         .await
         .access_token
         .unwrap()

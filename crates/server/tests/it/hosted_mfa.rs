@@ -7,12 +7,12 @@ use aws_sdk_cognitoidentityprovider::types::{
     SoftwareTokenMfaSettingsType, UserPoolMfaType,
 };
 
-use crate::flows::attr;
-use crate::hosted_support::{
+use crate::support::TestServer;
+use crate::support::flows::attr;
+use crate::support::hosted::{
     CALLBACK, PASSWORD, Site, SiteOptions, field_error, form_of, location, params_of, site,
     unescape,
 };
-use crate::support::TestServer;
 
 const PHONE: &str = "+15550100";
 

@@ -7,8 +7,8 @@ use aws_sdk_cognitoidentityprovider::primitives::Blob;
 use aws_sdk_cognitoidentityprovider::types::MessageActionType;
 use serde_json::json;
 
-use crate::flows::attr;
-use crate::hosted_support::{
+use crate::support::flows::attr;
+use crate::support::hosted::{
     CALLBACK, PASSWORD, SiteOptions, field_error, form_of, location, params_of, site, unescape,
 };
 use crate::support::{TestServer, error_of};

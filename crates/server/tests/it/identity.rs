@@ -8,12 +8,12 @@ use aws_sdk_cognitoidentity::types::{
     RulesConfigurationType,
 };
 
-use crate::flows::claims;
-use crate::identity_support::{
+use crate::support::REGION;
+use crate::support::flows::claims;
+use crate::support::identity::{
     ADMIN_ROLE, AUTH_ROLE, Federated, READER_ROLE, StsAnswer, UNAUTH_ROLE, identity_client,
     identity_error, identity_pool, verified_claims,
 };
-use crate::support::REGION;
 use crate::{on_both_backends, with_sts_on_both_backends};
 
 const DEV: &str = "login.example.app";
@@ -506,7 +506,7 @@ on_both_backends!(
         assert!(key_id.starts_with("ASIA") && key_id.len() == 20, "{key_id}");
         assert_eq!(issued.secret_key().unwrap().len(), 40);
         let expires = issued.expiration().unwrap().secs();
-        let in_an_hour = crate::flows::now_secs() + 3600;
+        let in_an_hour = crate::support::flows::now_secs() + 3600;
         assert!((expires - in_an_hour).abs() < 30, "{expires}");
 
         // A user-pool user: one identity however often, under either key of the user pool.
@@ -759,7 +759,7 @@ on_both_backends!(
             get_id(federated.provider.clone(), parts.join(".")).await,
             not_authorized("Invalid login token. Couldn't verify signed token.")
         );
-        let access = crate::flows::tokens(&idp, &federated.app, "alice", "Passw0rd!x")
+        let access = crate::support::flows::tokens(&idp, &federated.app, "alice", "Passw0rd!x")
             .await
             .access_token
             .unwrap();
@@ -1277,7 +1277,7 @@ on_both_backends!(
             .unwrap();
         let id = issued.identity_id().unwrap().to_owned();
         let token = issued.token().unwrap().to_owned();
-        let header = crate::flows::header(&token);
+        let header = crate::support::flows::header(&token);
         assert_eq!(header["alg"], "RS512");
         assert_eq!(header["typ"], "JWS");
         let verified = verified_claims(server, &token).await;

@@ -20,8 +20,8 @@ use cognate_server::config::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::flows::{claims, now_secs};
-use crate::identity_support::{
+use crate::support::flows::{claims, now_secs};
+use crate::support::identity::{
     ADMIN_ROLE, AUTH_ROLE, READER_ROLE, StsStandIn, UNAUTH_ROLE, identity_client, identity_error,
     verified_claims,
 };

@@ -14,12 +14,12 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::flows::claims;
-use crate::identity_support::{
+use crate::interop::interop_dir;
+use crate::support::flows::claims;
+use crate::support::identity::{
     ADMIN_ROLE, AUTH_ROLE, Federated, READER_ROLE, StsStandIn, UNAUTH_ROLE, identity_client,
     identity_error, identity_pool, server_with_sts,
 };
-use crate::interop::interop_dir;
 use crate::support::{Backend, Options, REGION, TestServer};
 
 /// Whether a tool is installed; when the interop clients are required and it is missing, the

@@ -11,7 +11,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     IdentityProviderType, IdentityProviderTypeType, ProviderUserIdentifierType,
 };
 
-use crate::hosted_support::{SiteOptions, site};
+use crate::support::hosted::{SiteOptions, site};
 use crate::on_both_backends;
 use crate::support::error_of;
 

@@ -13,8 +13,8 @@ use aws_sdk_cognitoidentityprovider::types::{
     UserStatusType,
 };
 
-use crate::flows::{self, AppOptions, app, confirmed_user};
 use crate::on_both_backends;
+use crate::support::flows::{self, AppOptions, app, confirmed_user};
 use crate::support::{Backend, Options, TestServer, error_of};
 
 /// Uploads `csv` to a PreSignedUrl exactly as people do it for Cognito: curl's `--upload-file`.

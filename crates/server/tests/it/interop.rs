@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::flows::{AppOptions, app, confirmed_user};
+use crate::support::flows::{AppOptions, app, confirmed_user};
 use crate::support::{Backend, Options, TestServer};
 
 pub(crate) fn interop_dir() -> PathBuf {
@@ -184,7 +184,7 @@ async fn the_aws_cli_creates_and_lists_pools_against_a_dev_server() {
 async fn run_mfa_scenario(
     scenario: &str,
     server: &TestServer,
-    app: &crate::flows::App,
+    app: &crate::support::flows::App,
     username: &str,
 ) -> serde_json::Value {
     let args = [

@@ -5,50 +5,59 @@
 // Test code states its expectations with unwrap and panics; the workspace forbids them elsewhere.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod private_pg;
-mod sinks;
+// Helpers every test shares: servers, message sinks, client-side flows, a private
+// PostgreSQL cluster, the browser and relying-party stand-ins (`support/`).
 mod support;
 
-mod cli;
-mod flows;
-mod hosted_support;
-mod identity_support;
-mod interop;
-
-mod amplify;
-mod browser;
-mod browser_apps;
+// The Cognito IdP API through the AWS SDK and raw requests.
 mod clients;
-mod cluster;
-mod cors;
 mod devices;
 mod domains;
-mod federation_apple;
-mod federation_attacks;
-mod federation_oidc;
-mod federation_social;
 mod groups;
-mod hosted;
-mod hosted_mfa;
-mod hosted_pages;
-mod identity;
-mod identity_external;
-mod identity_interop;
-mod identity_providers;
-mod import_jobs;
 mod mfa;
-mod moving;
-mod oidc_client;
-mod operator;
 mod passkeys;
 mod pools;
 mod protocol;
-mod recorded;
-mod regions;
-mod security;
 mod selfservice;
 mod signin;
 mod tokens;
 mod triggers;
 mod user_auth;
 mod users;
+
+// The hosted login pages and the OAuth 2.0 / OpenID Connect endpoints.
+mod hosted;
+mod hosted_mfa;
+mod hosted_pages;
+
+// Federation: identity-provider administration and sign-in through outside providers (issue 13).
+mod federation_apple;
+mod federation_attacks;
+mod federation_oidc;
+mod federation_social;
+mod identity_providers;
+
+// Identity pools (issue 14).
+mod identity;
+mod identity_external;
+mod identity_interop;
+
+// Users in and out: import jobs, export/import/migrate, backups, usage (issue 16).
+mod import_jobs;
+mod moving;
+
+// Operations: the command line, health and metrics, several nodes, hardening.
+mod cli;
+mod cluster;
+mod operator;
+mod security;
+
+// Third-party clients and real browsers: amazon-cognito-identity-js and Amplify under Node,
+// Chromium over WebDriver, CORS, what the SDKs record, dev mode's regions.
+mod amplify;
+mod browser;
+mod browser_apps;
+mod cors;
+mod interop;
+mod recorded;
+mod regions;

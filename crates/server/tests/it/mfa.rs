@@ -13,8 +13,8 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use cognate_domain::time::Clock;
 
-use crate::flows::{App, attr, confirmed_user, password_sign_in};
 use crate::on_both_backends;
+use crate::support::flows::{App, attr, confirmed_user, password_sign_in};
 use crate::support::{TestServer, error_of};
 
 pub const PASSWORD: &str = "Mfa-Passw0rd!";

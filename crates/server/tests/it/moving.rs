@@ -14,8 +14,8 @@ use aws_sdk_cognitoidentityprovider::types::{
 use cognate_domain::time::Clock;
 
 use crate::devices::{DeviceSecret, confirm, device_srp};
-use crate::flows::{self, App};
 use crate::mfa::{MfaPool, PASSWORD, answer, enrol_totp, mfa_app, mfa_user, totp};
+use crate::support::flows::{self, App};
 use crate::support::{
     Backend, Options, TestServer, fresh_dir, fresh_postgres_schema, postgres_url,
 };

@@ -15,10 +15,10 @@ use aws_smithy_types::Document;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::flows::App;
 use crate::mfa::{PASSWORD, mfa_user};
 use crate::on_both_backends;
 use crate::support::error_of;
+use crate::support::flows::App;
 
 const RP_ID: &str = "example.com";
 const ORIGIN: &str = "https://example.com";

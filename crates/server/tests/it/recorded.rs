@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::flows::{AppOptions, app, confirmed_user};
+use crate::support::flows::{AppOptions, app, confirmed_user};
 
 const RECORDED: &str = include_str!("data/recorded-requests.json");
 

@@ -5,8 +5,8 @@
 
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, MessageActionType};
 
-use crate::flows::{AppOptions, app, attr};
 use crate::support::error_of;
+use crate::support::flows::{AppOptions, app, attr};
 
 crate::on_both_backends!(dev_mode_serves_every_region, dev = true, |server| {
     let mut pools = Vec::new();
@@ -98,7 +98,7 @@ crate::on_both_backends!(dev_mode_serves_every_region, dev = true, |server| {
         .await
         .unwrap();
     let id_token = signed_in.authentication_result.unwrap().id_token.unwrap();
-    let claims = crate::flows::claims(&id_token);
+    let claims = crate::support::flows::claims(&id_token);
     assert_eq!(
         claims["iss"],
         format!("{}/{}", server.url(), eu.pool).as_str()

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 
-use crate::flows::{self, AppOptions, app, attr, confirmed_user};
 use crate::on_both_backends;
 use crate::support::TestServer;
+use crate::support::flows::{self, AppOptions, app, attr, confirmed_user};
 
 /// Every byte the database holds, as text: the SQLite files, or every row of every table.
 pub(crate) async fn database_contents(server: &TestServer) -> String {

@@ -6,9 +6,9 @@ use aws_sdk_cognitoidentityprovider::types::{
     UserAttributeUpdateSettingsType, VerifiedAttributeType,
 };
 
-use crate::flows::{self, AppOptions, app, attr, confirmed_user};
 use crate::on_both_backends;
 use crate::support::error_of;
+use crate::support::flows::{self, AppOptions, app, attr, confirmed_user};
 
 on_both_backends!(
     sign_up_sends_a_code_by_email_and_confirming_enables_sign_in,

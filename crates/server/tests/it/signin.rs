@@ -3,11 +3,11 @@
 
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, MessageActionType};
 
-use crate::flows::{
-    self, App, AppOptions, app, attr, confirmed_user, password_sign_in, srp_sign_in,
-};
 use crate::on_both_backends;
 use crate::support::error_of;
+use crate::support::flows::{
+    self, App, AppOptions, app, attr, confirmed_user, password_sign_in, srp_sign_in,
+};
 
 on_both_backends!(srp_sign_in_issues_tokens, |server| {
     let client = server.client();

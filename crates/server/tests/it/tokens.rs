@@ -7,9 +7,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use cognate_domain::signing::{PUBLISH_AHEAD_MS, RotationMode};
 
-use crate::flows::{self, AppOptions, app, confirmed_user};
 use crate::on_both_backends;
 use crate::support::error_of;
+use crate::support::flows::{self, AppOptions, app, confirmed_user};
 
 async fn jwks(server: &crate::support::TestServer, pool: &str) -> serde_json::Value {
     let response = reqwest::get(format!("{}/{pool}/.well-known/jwks.json", server.url()))

@@ -12,10 +12,10 @@ use aws_sdk_cognitoidentityprovider::types::{
 use base64::Engine;
 use serde_json::json;
 
-use crate::flows::{self, App, attr, confirmed_user};
 use crate::on_both_backends;
-use crate::sinks::arn;
 use crate::support::error_of;
+use crate::support::flows::{self, App, attr, confirmed_user};
+use crate::support::sinks::arn;
 
 /// A pool with these triggers (email auto-verified) and a client allowing every flow.
 async fn app_with(client: &Client, lambda: LambdaConfigType) -> App {
@@ -844,7 +844,7 @@ on_both_backends!(
     |server| {
         use aws_sdk_cognitoidentityprovider::types::{OAuthFlowType, ResourceServerScopeType};
         let site =
-            crate::hosted_support::site(server, crate::hosted_support::SiteOptions::default())
+            crate::support::hosted::site(server, crate::support::hosted::SiteOptions::default())
                 .await;
         let sdk = server.client();
         sdk.create_resource_server()
@@ -861,7 +861,7 @@ on_both_backends!(
             .send()
             .await
             .unwrap();
-        let (id, secret) = crate::hosted_support::oauth_client(
+        let (id, secret) = crate::support::hosted::oauth_client(
             &sdk,
             &site.pool,
             true,
@@ -891,7 +891,7 @@ on_both_backends!(
             "accessTokenGeneration": { "claimsToAddOrOverride": { "machine": "batch-7" }, "scopesToSuppress": [] }
         }}),
     );
-        let answer = crate::hosted_support::token_request(
+        let answer = crate::support::hosted::token_request(
             server,
             &site,
             &[("grant_type", "client_credentials")],

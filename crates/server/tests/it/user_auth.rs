@@ -11,10 +11,10 @@ use aws_sdk_cognitoidentityprovider::types::{
 use base64::Engine;
 use cognate_crypto::srp;
 
-use crate::flows::{App, attr, now_secs, respond_password_verifier};
 use crate::mfa::{PASSWORD, PHONE, mfa_user};
 use crate::on_both_backends;
 use crate::support::error_of;
+use crate::support::flows::{App, attr, now_secs, respond_password_verifier};
 
 const EXPIRED: &str = "Invalid session for the user, session is expired.";
 
@@ -651,7 +651,7 @@ on_both_backends!(
             .unwrap();
         let result = signed_in.authentication_result().unwrap();
         assert_eq!(
-            crate::flows::claims(result.id_token().unwrap())["cognito:username"],
+            crate::support::flows::claims(result.id_token().unwrap())["cognito:username"],
             "newcomer"
         );
         // Once.
@@ -676,7 +676,7 @@ on_both_backends!(
             &client,
             Some(
                 aws_sdk_cognitoidentityprovider::types::LambdaConfigType::builder()
-                    .pre_sign_up(crate::sinks::arn("pre-sign-up"))
+                    .pre_sign_up(crate::support::sinks::arn("pre-sign-up"))
                     .build(),
             ),
         )

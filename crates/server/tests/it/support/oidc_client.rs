@@ -15,8 +15,8 @@ use openidconnect::{
     RedirectUrl, Scope, TokenResponse,
 };
 
-use crate::hosted_support::*;
 use crate::on_both_backends;
+use crate::support::hosted::*;
 
 /// An HTTP client for `openidconnect`: no redirects followed (as its docs require), the
 /// domain's host resolved to the test server.

@@ -1,5 +1,13 @@
 //! Test harness: a real server on 127.0.0.1:0 over SQLite or PostgreSQL, the AWS SDK for Rust
-//! pointed at it, and a raw signed-request helper for protocol tests.
+//! pointed at it, and a raw signed-request helper for protocol tests; the submodules are the
+//! other helpers the tests share.
+
+pub mod flows;
+pub mod hosted;
+pub mod identity;
+pub mod oidc_client;
+pub mod private_pg;
+pub mod sinks;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -15,7 +23,7 @@ use cognate_domain::time::OffsetClock;
 use cognate_server::RunningServer;
 use cognate_server::config::{AccessKey, Config, RawConfig, ServeArgs, SmsConfig, SmtpConfig};
 
-use crate::sinks::{SmsSink, SmtpSink, TriggerSink};
+use crate::support::sinks::{SmsSink, SmtpSink, TriggerSink};
 
 pub const ACCESS_KEY: &str = "AKIDCOGNATETEST";
 pub const SECRET_KEY: &str = "cognate-test-secret-key";
@@ -522,10 +530,10 @@ pub const CUSTOM_SENDER_KEY: &str = "Y29nbmF0ZS10ZXN0LWN1c3RvbS1zZW5kZXIta2V5ISE
 /// Invoke API, and one whose endpoint refuses connections.
 fn trigger_endpoints(base: &str) -> Vec<cognate_server::config::TriggerEndpoint> {
     let webhook = |name: &str| cognate_server::config::TriggerEndpoint {
-        arn: crate::sinks::arn(name),
+        arn: crate::support::sinks::arn(name),
         url: Some(format!("{base}/{name}")),
         lambda_endpoint: None,
-        secret: Some(crate::sinks::TRIGGER_SECRET.to_owned()),
+        secret: Some(crate::support::sinks::TRIGGER_SECRET.to_owned()),
     };
     let mut endpoints: Vec<_> = [
         "pre-sign-up",
@@ -545,13 +553,13 @@ fn trigger_endpoints(base: &str) -> Vec<cognate_server::config::TriggerEndpoint>
     .map(webhook)
     .collect();
     endpoints.push(cognate_server::config::TriggerEndpoint {
-        arn: crate::sinks::arn("lambda-style"),
+        arn: crate::support::sinks::arn("lambda-style"),
         url: None,
         lambda_endpoint: Some(base.to_owned()),
         secret: None,
     });
     endpoints.push(cognate_server::config::TriggerEndpoint {
-        arn: crate::sinks::arn("unreachable"),
+        arn: crate::support::sinks::arn("unreachable"),
         url: Some("http://127.0.0.1:9/nothing".to_owned()),
         lambda_endpoint: None,
         secret: None,

@@ -12,7 +12,7 @@ use aws_sdk_cognitoidentity::{Client as IdentityClient, Config};
 use aws_sdk_cognitoidentityprovider::Client;
 use tokio::net::TcpListener;
 
-use crate::flows::{App, AppOptions, app, confirmed_user, tokens};
+use crate::support::flows::{App, AppOptions, app, confirmed_user, tokens};
 use crate::support::{ACCESS_KEY, REGION, SECRET_KEY, TestServer};
 
 pub const AUTH_ROLE: &str = "arn:aws:iam::123456789012:role/Cognito_Auth";
@@ -255,13 +255,13 @@ macro_rules! with_sts_on_both_backends {
 
             async fn run(
                 $server: &$crate::support::TestServer,
-                $sts: &$crate::identity_support::StsStandIn,
+                $sts: &$crate::support::identity::StsStandIn,
             ) $body
 
             async fn on(backend: $crate::support::Backend) {
-                let sts = $crate::identity_support::StsStandIn::start().await;
+                let sts = $crate::support::identity::StsStandIn::start().await;
                 let Some(server) =
-                    $crate::identity_support::server_with_sts(backend, &sts, $timeout).await
+                    $crate::support::identity::server_with_sts(backend, &sts, $timeout).await
                 else {
                     eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
                     return;
@@ -335,7 +335,7 @@ pub async fn issuer_keys(
 /// Checks an identity-pool OpenID token against the issuer's published keys; its claims.
 pub async fn verified_claims(server: &TestServer, token: &str) -> serde_json::Value {
     let (issuer, keys) = issuer_keys(server).await;
-    let now = crate::flows::now_secs();
+    let now = crate::support::flows::now_secs();
     let claims =
         cognate_crypto::jwt::verify_rs512(token, |kid| keys.iter().find(|k| k.kid() == kid), now)
             .unwrap();

@@ -9,8 +9,8 @@ use aws_sdk_cognitoidentityprovider::types::{OAuthFlowType, VerifiedAttributeTyp
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Response, Url};
 
-use crate::flows::{attr, confirmed_user};
 use crate::support::TestServer;
+use crate::support::flows::{attr, confirmed_user};
 
 pub const CALLBACK: &str = "https://app.example.com/callback";
 pub const SIGNED_OUT: &str = "https://app.example.com/signed-out";
@@ -75,7 +75,7 @@ pub async fn site(server: &TestServer, options: SiteOptions) -> Site {
     let (client_id, secret) =
         oauth_client(&sdk, &pool, options.secret, &options.flows, SCOPES).await;
     let username = "alice".to_owned();
-    let app = crate::flows::App {
+    let app = crate::support::flows::App {
         pool: pool.clone(),
         client_id: client_id.clone(),
         secret: secret.clone(),

@@ -22,15 +22,15 @@
 //!
 //! # Layout
 //! - this file: the shared types, the CSRF check, step tokens, and each page's context.
-//! - `messages`: Cognito's errors as field errors in plain words.
+//! - `field_errors`: Cognito's errors as field errors in plain words.
 //! - `signin`: `/login` and the challenges after the password (new password; MFA plugs in
 //!   at [`Challenge`]).
 //! - `signup`: `/signup`, `/confirm`, `/confirmUser`.
 //! - `recovery`: `/forgotPassword`, `/confirmforgotPassword`.
-//! - `mfa`: the second factor after the password (`/mfa`, `/selectMfa`, `/mfaSetup`).
+//! - `mfa_pages`: the second factor after the password (`/mfa`, `/selectMfa`, `/mfaSetup`).
 
-mod messages;
-mod mfa;
+mod field_errors;
+mod mfa_pages;
 mod recovery;
 mod signin;
 mod signup;
@@ -47,7 +47,7 @@ use crate::oauth::{HostedSite, OAuthResult, Redirect, SsoCookie};
 use crate::pool::{PasswordPolicy, UserPool};
 use crate::{Domain, b64};
 
-pub use messages::FieldError;
+pub use field_errors::FieldError;
 
 /// The form's hidden CSRF field.
 pub const CSRF_FIELD: &str = "_csrf";

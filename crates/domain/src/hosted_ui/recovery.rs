@@ -1,7 +1,7 @@
 //! `/forgotPassword` (a reset code to the account's verified address) and
 //! `/confirmforgotPassword` (the code and the new password, or a new code).
 
-use super::messages::{FORM, field_error};
+use super::field_errors::{FORM, field_error};
 use super::signin::{expired_page, passwords_match};
 use super::{FieldError, FlowState, Next, Notice, Outcome, Page, PageForm};
 use crate::Domain;

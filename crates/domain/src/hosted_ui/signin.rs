@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::messages::{FORM, field_error};
+use super::field_errors::{FORM, field_error};
 use super::{
     AttributeField, FieldError, FlowState, Next, Outcome, Page, PageForm, SESSION_FIELD,
     UsernameKind, field_kind, username_kind,

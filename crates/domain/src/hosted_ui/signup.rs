@@ -2,7 +2,7 @@
 //! emailed confirmation link opens). A sign-up hands the confirm page a step token that lets
 //! confirming sign the user in, in the same browser: the password was just chosen there.
 
-use super::messages::{FORM, field_error};
+use super::field_errors::{FORM, field_error};
 use super::signin::{expired_page, passwords_match};
 use super::{
     Context, FieldError, FlowState, Next, Notice, Outcome, Page, PageForm, Shown, UsernameKind,

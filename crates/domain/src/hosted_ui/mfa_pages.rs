@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::messages::{FORM, field_error};
+use super::field_errors::{FORM, field_error};
 use super::{FieldError, Outcome, Page, PageForm, SESSION_FIELD};
 use crate::Domain;
 use crate::auth::mfa::{SecondFactor, TokenSource, code_parameter};

@@ -10,6 +10,10 @@ use cognate_domain::{Error, ErrorKind};
 
 use crate::AppState;
 
+/// Where the uploads are routed. The listener streams these bodies instead of reading them
+/// into memory under the API's body limit: a CSV may be 100 MB, and `push` enforces that.
+pub const PATH_PREFIX: &str = "/_cognate/user-import/";
+
 /// `PUT /_cognate/user-import/{token}`.
 pub async fn put(State(state): State<AppState>, Path(token): Path<String>, body: Body) -> Response {
     match upload(&state, &token, body).await {

@@ -15,7 +15,7 @@
 //! 2. neither, or a header that is not `AWS4-…` → `MissingAuthenticationTokenException`;
 //! 3. a parameter without `=`, then missing `Credential`/`Signature`/`SignedHeaders`/date → `IncompleteSignatureException`;
 //! 4. a date that is not ISO-8601 basic format → `IncompleteSignatureException`; clock skew → `InvalidSignatureException`;
-//! 5. `host` not among the signed headers → `InvalidSignatureException`;
+//! 5. `host`, then `x-amz-target`, not among the signed headers → `InvalidSignatureException`;
 //! 6. an algorithm other than `AWS4-HMAC-SHA256`, then a credential without five parts → `IncompleteSignatureException`;
 //! 7. a credential scope for another region, service, terminator or date → `InvalidSignatureException`;
 //! 8. an unknown access key → `UnrecognizedClientException`;
@@ -25,6 +25,14 @@
 //! by dynalite and kinesalite (the same Coral front end serves Cognito), with the newer region and
 //! `:authority` wording that STS returns today.
 //! Cognito's own responses have not been captured yet; where they turn out to differ, follow them.
+//!
+//! Two rules are stricter than a generic SigV4 verifier (issue 10), because the JSON protocol
+//! names the operation in a header and the arguments in the body: `x-amz-target` must be signed,
+//! and `x-amz-content-sha256: UNSIGNED-PAYLOAD` is refused (the body is always hashed, as AWS's
+//! JSON services do), so a captured request cannot be replayed with another operation or
+//! another body. The AWS SDKs, botocore and the AWS CLI all sign both.
+//!
+//! Values from the request that an error message repeats are cut to [`ECHO_LIMIT`] characters.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -43,7 +51,8 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// The fixed last element of every credential scope.
 const TERMINATOR: &str = "aws4_request";
-/// `x-amz-content-sha256` value by which a client opts out of hashing the body.
+/// `x-amz-content-sha256` value by which a client opts out of hashing the body (refused).
+#[cfg(test)]
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 const X_AMZ_DATE: &str = "x-amz-date";
 const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
@@ -62,6 +71,21 @@ const MSG_HEADER_AND_QUERY: &str =
     "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.";
 const MSG_HOST_NOT_SIGNED: &str =
     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
+const MSG_TARGET_NOT_SIGNED: &str =
+    "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.";
+
+/// The most characters of a request's own value an error message repeats: enough to see what
+/// was sent, and no way to make a response carry an arbitrarily large header back.
+pub const ECHO_LIMIT: usize = 1024;
+
+/// `value` as an error message may repeat it: at most [`ECHO_LIMIT`] characters, and a mark
+/// when cut.
+pub fn echo(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(ECHO_LIMIT) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((end, _)) => std::borrow::Cow::Owned(format!("{}...", &value[..end])),
+    }
+}
 
 /// How requests are verified; one value per endpoint (signing name).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,11 +236,18 @@ pub fn verify_request(
     if !signs_host {
         return Err(SigV4Error::invalid(MSG_HOST_NOT_SIGNED.to_owned()));
     }
+    let signs_target = auth
+        .signed_headers
+        .split(';')
+        .any(|name| name.eq_ignore_ascii_case("x-amz-target"));
+    if !signs_target {
+        return Err(SigV4Error::invalid(MSG_TARGET_NOT_SIGNED.to_owned()));
+    }
 
     if auth.algorithm != ALGORITHM {
         return Err(SigV4Error::incomplete(format!(
             "Unsupported AWS 'algorithm': '{}' (only {ALGORITHM} for now). ",
-            auth.algorithm
+            echo(&auth.algorithm)
         )));
     }
 
@@ -284,7 +315,9 @@ impl AuthParams {
         for token in rest.split([',', ' ']).filter(|token| !token.is_empty()) {
             let Some((name, value)) = token.split_once('=') else {
                 return Err(SigV4Error::incomplete(format!(
-                    "'{token}' not a valid key=value pair (missing equal-sign) in Authorization header: '{header}'."
+                    "'{}' not a valid key=value pair (missing equal-sign) in Authorization header: '{}'.",
+                    echo(token),
+                    echo(header)
                 )));
             };
             params.insert(name, value);
@@ -314,7 +347,8 @@ impl AuthParams {
         }
         if !missing.is_empty() {
             return Err(SigV4Error::incomplete(format!(
-                "{missing}Authorization={header}"
+                "{missing}Authorization={}",
+                echo(header)
             )));
         }
 
@@ -364,7 +398,8 @@ impl AuthParams {
             None => None,
             Some(value) => Some(Duration::from_secs(value.parse::<u64>().map_err(|_| {
                 SigV4Error::incomplete(format!(
-                    "X-Amz-Expires must be a non-negative integer, got '{value}'. Re-examine the query-string parameters."
+                    "X-Amz-Expires must be a non-negative integer, got '{}'. Re-examine the query-string parameters.",
+                    echo(value)
                 ))
             })?)),
         };
@@ -403,7 +438,8 @@ impl<'a> CredentialScope<'a> {
         let elements: Vec<&str> = credential.trim_end_matches('/').split('/').collect();
         let &[access_key_id, date, region, service, terminator] = elements.as_slice() else {
             return Err(SigV4Error::incomplete(format!(
-                "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'"
+                "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{}'",
+                echo(credential)
             )));
         };
         Ok(Self {
@@ -455,14 +491,14 @@ impl<'a> CredentialScope<'a> {
         if self.terminator != TERMINATOR {
             message.push_str(&format!(
                 "Credential should be scoped with a valid terminator: '{TERMINATOR}', not '{}'. ",
-                self.terminator
+                echo(self.terminator)
             ));
         }
         let request_date = format_date(timestamp);
         if self.date != request_date {
             message.push_str(&format!(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{request_date}', from '{}'.",
-                self.date,
+                echo(self.date),
                 format_date_time(timestamp)
             ));
         }
@@ -483,7 +519,8 @@ fn parse_timestamp(value: &str) -> Result<OffsetDateTime, SigV4Error> {
         .or_else(|| PrimitiveDateTime::parse(value, http_date).ok().map(PrimitiveDateTime::assume_utc))
         .ok_or_else(|| {
             SigV4Error::incomplete(format!(
-                "Date must be in ISO-8601 'basic format'. Got '{value}'. See http://en.wikipedia.org/wiki/ISO_8601"
+                "Date must be in ISO-8601 'basic format'. Got '{}'. See http://en.wikipedia.org/wiki/ISO_8601",
+                echo(value)
             ))
         })
 }
@@ -603,8 +640,8 @@ fn system_time(timestamp: OffsetDateTime) -> Option<SystemTime> {
 /// A signed `x-amz-content-sha256` is what the client signed, so it is what goes into the canonical
 /// request; a hash in it must still be the hash of the body, or a signed header would vouch for a
 /// body it never saw.
-/// `UNSIGNED-PAYLOAD` is accepted as botocore sends it for operations without payload signing: the
-/// body is then not covered by the signature, only the head is.
+/// `UNSIGNED-PAYLOAD` is refused like any value that is not the body's hash: with it, the
+/// signature would cover the head only, and a captured request could carry another body.
 fn payload_hash(
     headers: &HeaderMap,
     signed_headers: &str,
@@ -625,7 +662,7 @@ fn payload_hash(
     let declared = String::from_utf8_lossy(declared.as_bytes())
         .trim()
         .to_owned();
-    if declared == UNSIGNED_PAYLOAD || declared.eq_ignore_ascii_case(&body_hash) {
+    if declared.eq_ignore_ascii_case(&body_hash) {
         Ok(declared)
     } else {
         // A hash of other bytes, or a streaming mode whose chunk signatures we do not check.
@@ -1185,9 +1222,12 @@ mod tests {
         );
     }
 
-    /// AWS's own worked example (IAM `ListUsers`), which has a query string.
+    /// AWS's own worked example (IAM `ListUsers`), which has a query string: the canonical
+    /// request and the signature come out as AWS's. The request itself is refused here,
+    /// because it does not sign `x-amz-target` (IAM's query protocol names the action in the
+    /// signed query; Cognito's JSON protocol names it in that header).
     #[test]
-    fn accepts_the_aws_documentation_example() {
+    fn computes_the_aws_documentation_example() {
         let parts = head(
             "GET",
             "/?Action=ListUsers&Version=2010-05-08",
@@ -1220,11 +1260,19 @@ mod tests {
             hex::encode(Sha256::digest(&canonical)),
             "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59"
         );
-        let result = verify_request(&parts, b"", at("20150830T123600Z"), &settings, &keys);
+        let timestamp = parse_timestamp("20150830T123600Z").unwrap();
+        let scope =
+            CredentialScope::parse("AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request").unwrap();
+        let key = generate_signing_key(SECRET, at("20150830T123600Z"), "us-east-1", "iam");
         assert_eq!(
-            result.map(|caller| caller.access_key_id),
-            Ok("AKIDEXAMPLE".to_owned())
+            calculate_signature(
+                key,
+                string_to_sign(timestamp, &scope, &canonical).as_bytes()
+            ),
+            "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
         );
+        let result = verify_request(&parts, b"", at("20150830T123600Z"), &settings, &keys);
+        assert_refused(result, SigV4Error::INVALID_SIGNATURE, MSG_TARGET_NOT_SIGNED);
     }
 
     #[test]
@@ -1279,17 +1327,60 @@ mod tests {
         ));
     }
 
-    /// `UNSIGNED-PAYLOAD` leaves the body outside the signature, by the client's choice.
+    /// Issue 10: `UNSIGNED-PAYLOAD` would leave the body outside the signature, so a captured
+    /// request could be replayed with any other body for 15 minutes. The body is always hashed.
     #[test]
-    fn accepts_unsigned_payload_whatever_the_body() {
+    fn refuses_unsigned_payload_whatever_the_body() {
         let signer = Signer {
             payload: Payload::Unsigned,
             ..Signer::default()
         };
         let parts = sign_with(&signer, &sdk_request(BODY));
         assert_eq!(parts.headers[X_AMZ_CONTENT_SHA256], UNSIGNED_PAYLOAD);
-        assert_eq!(verify(&parts, BODY), Ok(caller()));
-        assert_eq!(verify(&parts, b"{}"), Ok(caller()));
+        assert_mismatch(verify(&parts, BODY));
+        assert_mismatch(verify(&parts, b"{}"));
+    }
+
+    /// Issue 10: a signature that leaves `x-amz-target` out would let a captured request be
+    /// replayed as another operation. The SDK signs every header it sends, so leave the
+    /// header out of the signing and add it afterwards, as a replay would.
+    #[test]
+    fn refuses_a_request_that_does_not_sign_the_target() {
+        let mut outgoing = sdk_request(BODY);
+        outgoing.headers.retain(|(name, _)| name != "x-amz-target");
+        let mut parts = sign_default(&outgoing);
+        set_header(&mut parts, "x-amz-target", TARGET);
+        assert_refused(
+            verify(&parts, BODY),
+            SigV4Error::INVALID_SIGNATURE,
+            "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+        );
+    }
+
+    /// Issue 10: what an error repeats of the request is capped, so an oversized header does
+    /// not come back in the response.
+    #[test]
+    fn errors_repeat_at_most_a_kilobyte_of_the_request() {
+        let huge = format!("AWS4-HMAC-SHA256 Credential={}", "A".repeat(64 * 1024));
+        let parts = head(
+            "POST",
+            "/",
+            &[("host", HOST_PORT), ("authorization", huge.as_str())],
+        );
+        let error = verify(&parts, BODY).unwrap_err();
+        assert_eq!(error.code, SigV4Error::INCOMPLETE_SIGNATURE);
+        assert!(
+            error.message.len() < 2 * ECHO_LIMIT,
+            "{}",
+            error.message.len()
+        );
+        assert!(error.message.ends_with("..."), "{}", error.message);
+        assert_eq!(echo("short"), "short");
+        assert_eq!(echo(&"é".repeat(ECHO_LIMIT)), "é".repeat(ECHO_LIMIT));
+        assert_eq!(
+            echo(&"é".repeat(ECHO_LIMIT + 1)),
+            format!("{}...", "é".repeat(ECHO_LIMIT))
+        );
     }
 
     #[test]
@@ -1986,6 +2077,107 @@ mod tests {
                     (error.code, error.message.as_str()),
                     (SigV4Error::INVALID_SIGNATURE, MSG_SIGNATURE_MISMATCH)
                 );
+            }
+        }
+    }
+
+    // --- Fuzzing (issue 10) --------------------------------------------------------------------
+
+    /// Every check answers a hostile head with one of the four errors, never a panic, and
+    /// never lets it through without the signature.
+    fn refused_cleanly(parts: &Parts, body: &[u8]) -> bool {
+        match verify(parts, body) {
+            Ok(_) => false,
+            Err(e) => [
+                SigV4Error::MISSING_AUTHENTICATION_TOKEN,
+                SigV4Error::INCOMPLETE_SIGNATURE,
+                SigV4Error::INVALID_SIGNATURE,
+                SigV4Error::UNRECOGNIZED_CLIENT,
+            ]
+            .contains(&e.code),
+        }
+    }
+
+    #[test]
+    fn fuzz_sigv4_corpus() {
+        let corpus = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/corpus/sigv4.txt"
+        ));
+        for line in corpus.lines() {
+            let parts = head(
+                "POST",
+                "/",
+                &[
+                    ("host", HOST_PORT),
+                    ("x-amz-date", SIGNED_AT),
+                    ("x-amz-target", TARGET),
+                    ("authorization", line),
+                ],
+            );
+            assert!(refused_cleanly(&parts, BODY), "{line}");
+        }
+    }
+
+    /// `AWS4-HMAC-SHA256` and pieces of parameters, as a fuzzer that knows the format would
+    /// put them together.
+    fn hostile_authorization() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("AWS4-HMAC-SHA256".to_owned()),
+            Just("Credential=".to_owned()),
+            Just("SignedHeaders=".to_owned()),
+            Just("Signature=".to_owned()),
+            Just(format!("{AKID}/20261126/{REGION}/{SERVICE}/aws4_request")),
+            Just("host;x-amz-date;x-amz-target".to_owned()),
+            "[ -~]{0,16}",
+            "[,; =/]",
+        ];
+        proptest::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn fuzz_sigv4_any_authorization_header_is_refused_cleanly(
+            authorization in hostile_authorization(),
+            date in prop_oneof![Just(SIGNED_AT.to_owned()), "[ -~]{0,20}"],
+            target in prop_oneof![Just(TARGET.to_owned()), "[ -~]{0,20}"],
+        ) {
+            let parts = head(
+                "POST",
+                "/",
+                &[
+                    ("host", HOST_PORT),
+                    ("x-amz-date", date.as_str()),
+                    ("x-amz-target", target.as_str()),
+                    ("authorization", authorization.as_str()),
+                ],
+            );
+            prop_assert!(refused_cleanly(&parts, BODY), "{}", authorization);
+        }
+
+        #[test]
+        fn fuzz_sigv4_any_presigned_query_is_refused_cleanly(
+            query in proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just(QUERY_ALGORITHM.to_owned()),
+                        Just(QUERY_CREDENTIAL.to_owned()),
+                        Just(QUERY_SIGNATURE.to_owned()),
+                        Just(QUERY_SIGNED_HEADERS.to_owned()),
+                        Just(QUERY_DATE.to_owned()),
+                        Just(QUERY_EXPIRES.to_owned()),
+                        "[A-Za-z0-9%-]{0,8}",
+                    ],
+                    "[A-Za-z0-9%/;._~-]{0,40}",
+                ),
+                0..8,
+            ),
+        ) {
+            let query: Vec<String> = query.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            let uri = format!("/?{}", query.join("&"));
+            if let Ok(parsed) = uri.parse::<axum::http::Uri>() {
+                let parts = head("POST", &parsed.to_string(), &[("host", HOST_PORT), ("x-amz-target", TARGET)]);
+                prop_assert!(refused_cleanly(&parts, BODY), "{}", uri);
             }
         }
     }

@@ -341,3 +341,6 @@ fn pem_decode(pem: &str) -> Result<Vec<u8>, JwtError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

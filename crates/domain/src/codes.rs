@@ -1,17 +1,18 @@
 //! Single-use codes: confirmation, password reset and attribute verification. They are
 //! stored only as keyed hashes, expire, and are removed by the one request that uses them.
+//! How many a public caller may have sent, and how many wrong answers a user's codes of one
+//! purpose survive, are attempt counters (`limits`), reserved before anything is sent or
+//! compared.
 
 use crate::Domain;
 use crate::enums::{DeliveryMedium, RecoveryOptionName};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::limits::Counter;
 use crate::messages::{self, MessageKind, OutgoingMessage};
 use crate::pool::UserPool;
 use crate::ports::StoredCode;
 use crate::triggers::{ClientMetadata, CustomMessage};
 use crate::user::User;
-
-/// Wrong guesses a code survives; after that it must be requested again.
-const MAX_CODE_ATTEMPTS: i32 = 5;
 
 /// Where a message comes from, for the triggers that see it: the source suffix of
 /// `CustomMessage_<source>` and `Custom*Sender_<source>`, the app client, and ClientMetadata.
@@ -19,6 +20,21 @@ pub(crate) struct MessageContext<'a> {
     pub source: &'static str,
     pub client_id: Option<&'a str>,
     pub client_metadata: Option<&'a ClientMetadata>,
+    /// Hand the message over without waiting for (or reporting) its delivery: where the
+    /// answer must not tell whether the user exists, a delivery failure and the time a
+    /// delivery takes must not tell either.
+    pub detached: bool,
+    /// The caller has counted this send against the limit already (before writing anything).
+    pub sends_counted: bool,
+}
+
+impl MessageContext<'_> {
+    /// Whether a public caller (an app client, a user's token) caused the message: the
+    /// per-user send limit applies. Administrators' IAM-signed calls are trusted and not
+    /// limited.
+    pub(crate) fn is_public(&self) -> bool {
+        self.client_id.is_some()
+    }
 }
 
 impl MessageContext<'static> {
@@ -28,6 +44,8 @@ impl MessageContext<'static> {
             source,
             client_id: None,
             client_metadata: None,
+            detached: false,
+            sends_counted: false,
         }
     }
 }
@@ -119,7 +137,8 @@ pub fn recovery_destination(pool: &UserPool, user: &User) -> Option<(DeliveryMed
 }
 
 impl Domain {
-    /// Issues a fresh 6-digit code, stores its hash, and sends it.
+    /// Issues a fresh 6-digit code, stores its hash, and sends it. A public caller's send is
+    /// counted first (LimitExceededException past the limit).
     pub(crate) async fn send_code(
         &self,
         pool: &UserPool,
@@ -160,6 +179,10 @@ impl Domain {
         {
             apply_custom_message(medium, &custom, &mut subject, &mut body);
         }
+        if context.is_public() && !context.sends_counted {
+            self.reserve(&pool.id, Counter::Sends(purpose.as_str(), &user.sub))
+                .await?;
+        }
         let code = cognate_crypto::random::random_digits(self.random(), 6);
         let stored = StoredCode {
             pool_id: pool.id.clone(),
@@ -167,7 +190,6 @@ impl Domain {
             purpose: purpose.as_str().to_owned(),
             hash: self.keys.hash(purpose.as_str(), code.as_bytes()),
             expires_at_ms: self.now().plus_secs(purpose.lifetime_secs()).millis(),
-            attempts: 0,
         };
         self.store.put_code(&stored).await.map_err(Error::from)?;
         let message = OutgoingMessage {
@@ -189,7 +211,10 @@ impl Domain {
         self.deliver_message(pool, user, message, context).await
     }
 
-    /// Consumes a code: wrong → CodeMismatch (counted), expired → ExpiredCode, used → gone.
+    /// Consumes a code: the attempt is counted first (LimitExceededException once the user
+    /// has given too many wrong answers for this purpose, whatever the number of codes
+    /// issued); then wrong → CodeMismatch, expired → ExpiredCode, right → the code is gone and
+    /// the count starts afresh.
     pub(crate) async fn consume_code(
         &self,
         pool: &UserPool,
@@ -197,38 +222,58 @@ impl Domain {
         purpose: CodePurpose,
         code: &str,
     ) -> Result<()> {
-        let mismatch = Error::code_mismatch;
+        let answers = Counter::Answers(purpose.as_str(), &user.sub);
+        self.reserve(&pool.id, answers).await?;
         let Some(stored) = self
             .store
             .get_code(&pool.id, &user.sub, purpose.as_str())
             .await
             .map_err(Error::from)?
         else {
-            return Err(mismatch());
+            return Err(code_mismatch());
         };
-        if stored.attempts >= MAX_CODE_ATTEMPTS {
-            return Err(Error::code_attempts_exceeded());
-        }
         if stored.expires_at_ms <= self.now().millis() {
             return Err(Error::code_expired());
         }
         let hash = self.keys.hash(purpose.as_str(), code.as_bytes());
         let matches = subtle::ConstantTimeEq::ct_eq(hash.as_slice(), stored.hash.as_slice());
-        if !bool::from(matches) {
-            self.store
-                .bump_code_attempts(&pool.id, &user.sub, purpose.as_str())
+        // Of two right answers racing, only the one that removes the code wins.
+        if !bool::from(matches)
+            || !self
+                .store
+                .take_code(&pool.id, &user.sub, purpose.as_str(), &hash)
                 .await
-                .map_err(Error::from)?;
-            return Err(mismatch());
-        }
-        if !self
-            .store
-            .take_code(&pool.id, &user.sub, purpose.as_str(), &hash)
-            .await
-            .map_err(Error::from)?
+                .map_err(Error::from)?
         {
-            return Err(mismatch());
+            return Err(code_mismatch());
         }
-        Ok(())
+        self.clear(&pool.id, answers).await
     }
+
+    /// A code answered for a name that matched no user, when the client hides existence: the
+    /// answer is counted as a real user's would be (so the limit tells nothing either), and is
+    /// a wrong one.
+    pub(crate) async fn answer_for_unknown_user(
+        &self,
+        pool: &UserPool,
+        username: &str,
+        purpose: CodePurpose,
+    ) -> Error {
+        let key = self.unknown_user_key(pool, username);
+        match self
+            .reserve(&pool.id, Counter::Answers(purpose.as_str(), &key))
+            .await
+        {
+            Ok(()) => code_mismatch(),
+            Err(refused) => refused,
+        }
+    }
+}
+
+/// CodeMismatchException with Cognito's message.
+pub(crate) fn code_mismatch() -> Error {
+    Error::new(
+        ErrorKind::CodeMismatch,
+        "Invalid verification code provided, please try again.",
+    )
 }

@@ -115,3 +115,51 @@ mod tests {
         );
     }
 }
+
+/// Fuzzing (issue 10): any text at all, and every filter the grammar can express.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn escape(value: &str) -> String {
+        value.replace('\\', "\\\\").replace('"', "\\\"")
+    }
+
+    #[test]
+    fn fuzz_filter_corpus() {
+        let corpus = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/corpus/filter.txt"
+        ));
+        for line in corpus.lines() {
+            let _ = parse(line);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn fuzz_filter_parses_any_text_without_panicking(text in any::<String>()) {
+            if let Err(e) = parse(&text) {
+                prop_assert_eq!(e.kind, crate::ErrorKind::InvalidParameter);
+            }
+        }
+
+        #[test]
+        fn fuzz_filter_reads_back_every_filter_it_can_express(
+            attribute in proptest::sample::select(SEARCHABLE),
+            value in any::<String>(),
+            prefix in any::<bool>(),
+            space in "[ \t]{0,3}",
+        ) {
+            let operator = if prefix { "^=" } else { "=" };
+            let text = format!("{attribute}{space}{operator}{space}\"{}\"", escape(&value));
+            let parsed = parse(&text).unwrap();
+            prop_assert_eq!(
+                parsed,
+                Some(SearchFilter { attribute: attribute.to_owned(), value, prefix })
+            );
+        }
+    }
+}

@@ -9,6 +9,7 @@
 //! # Layout
 //! - [`pool`], [`schema`], [`client`], [`user`], [`group`]: the directory and its administration.
 //! - [`password`], [`codes`], [`messages`]: password policy, single-use codes, outgoing messages.
+//! - `limits`: the attempt counters that protect users (lockout, code answers, code sends).
 //! - [`mfa`], [`devices`], [`passkeys`]: users' second factors, remembered devices and passkeys
 //!   (their challenges are in [`auth`]).
 //! - [`filter`]: ListUsers' filter grammar.
@@ -49,6 +50,7 @@ pub mod ids;
 pub mod import_jobs;
 pub mod keys;
 pub mod legacy_password;
+pub mod limits;
 pub mod messages;
 pub mod mfa;
 pub mod oauth;
@@ -87,6 +89,8 @@ pub struct DomainConfig {
     pub dev_outbox: bool,
     /// Encrypts the codes handed to custom sender functions; the operator decrypts with it.
     pub custom_sender_key: Option<cognate_crypto::Secret<[u8; 32]>>,
+    /// The numbers of the lockout, code and send limits.
+    pub limits: limits::UserLimits,
 }
 
 /// Everything a domain operation needs, passed explicitly (no globals).

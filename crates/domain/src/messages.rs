@@ -112,28 +112,39 @@ impl Domain {
     /// still leaves the code visible to a developer).
     pub(crate) async fn deliver(&self, message: OutgoingMessage) -> Result<()> {
         if self.config.dev_outbox {
-            let entry = OutboxEntry {
-                id: crate::ids::new_uuid(self.random()),
-                created: self.now(),
-                pool_id: message.pool_id.clone(),
-                username: message.username.clone(),
-                kind: message.kind.as_str().to_owned(),
-                medium: message.medium.as_str().to_owned(),
-                destination: message.destination.clone(),
-                subject: message.subject.clone(),
-                body: message.body.clone(),
-                code: message.code.clone(),
-            };
-            self.store
-                .append_outbox(&entry)
-                .await
-                .map_err(Error::from)?;
+            self.append_to_outbox(&message).await?;
         }
         self.sender.send(&message).await.map_err(|detail| {
             tracing::warn!(pool_id = %message.pool_id, medium = %message.medium, %detail, "message delivery failed");
             Error::new(ErrorKind::CodeDeliveryFailure, "Unable to deliver the message. Try again later.")
         })?;
         self.count_message(&message.pool_id, message.medium).await;
+        Ok(())
+    }
+
+    async fn append_to_outbox(&self, message: &OutgoingMessage) -> Result<()> {
+        let entry = OutboxEntry {
+            id: crate::ids::new_uuid(self.random()),
+            created: self.now(),
+            pool_id: message.pool_id.clone(),
+            username: message.username.clone(),
+            kind: message.kind.as_str().to_owned(),
+            medium: message.medium.as_str().to_owned(),
+            destination: message.destination.clone(),
+            subject: message.subject.clone(),
+            body: message.body.clone(),
+            code: message.code.clone(),
+        };
+        self.store.append_outbox(&entry).await.map_err(Error::from)
+    }
+
+    /// Records the message in the dev outbox and hands it to the sender without waiting for
+    /// the delivery, whose failure is logged, not returned.
+    pub(crate) async fn deliver_detached(&self, message: OutgoingMessage) -> Result<()> {
+        if self.config.dev_outbox {
+            self.append_to_outbox(&message).await?;
+        }
+        self.sender.send_detached(message).await;
         Ok(())
     }
 
@@ -152,6 +163,9 @@ impl Domain {
             DeliveryMedium::Sms => Trigger::CustomSmsSender,
         };
         if trigger.configured(&pool.settings.lambda_config).is_none() {
+            if context.detached {
+                return self.deliver_detached(message).await;
+            }
             return self.deliver(message).await;
         }
         let key = self.config.custom_sender_key.as_ref().map(|k| *k.expose()).ok_or_else(|| {
@@ -211,6 +225,32 @@ impl Domain {
         self.store.wipe_all().await.map_err(Error::from)?;
         self.forget_cached_settings();
         Ok(())
+    }
+}
+
+/// A masked destination for a decoy code: the name itself when it is an address of the
+/// medium's kind, else one made up from the name's keyed hash (stable, so that asking twice
+/// gives the same answer, as it would for a real user).
+pub(crate) fn decoy_destination(medium: DeliveryMedium, username: &str, seed: &[u8]) -> String {
+    let letter = |byte: u8| char::from(b'a' + byte % 26);
+    match medium {
+        DeliveryMedium::Email if username.contains('@') => mask_destination(medium, username),
+        DeliveryMedium::Email => {
+            let made_up = format!(
+                "{}@{}.com",
+                letter(seed.first().copied().unwrap_or_default()),
+                letter(seed.get(1).copied().unwrap_or_default())
+            );
+            mask_destination(medium, &made_up)
+        }
+        DeliveryMedium::Sms if username.starts_with('+') => mask_destination(medium, username),
+        DeliveryMedium::Sms => {
+            let digits: String = seed[2..6]
+                .iter()
+                .map(|b| char::from(b'0' + b % 10))
+                .collect();
+            mask_destination(medium, &format!("+1555000{digits}"))
+        }
     }
 }
 

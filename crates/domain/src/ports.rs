@@ -102,14 +102,28 @@ pub struct StoredCode {
     pub purpose: String,
     pub hash: Vec<u8>,
     pub expires_at_ms: i64,
-    pub attempts: i32,
 }
 
-/// Consecutive failed sign-ins and when the last one happened.
+/// How many attempts one counter allows, and how fast: what [`Store::reserve_attempt`]
+/// enforces. The domain decides the numbers (see `limits`); the store only applies them, in
+/// one statement, so that concurrent requests on any node cannot overrun them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailureState {
-    pub count: i64,
-    pub last_failure_ms: i64,
+pub struct AttemptLimit {
+    /// Attempts the counter holds at most; the next one is refused.
+    pub max_attempts: i64,
+    /// The count starts afresh once this long has passed since the last attempt reserved.
+    pub reset_after_ms: i64,
+    /// Delays between attempts once enough are counted, if any.
+    pub backoff: Option<Backoff>,
+}
+
+/// Exponential delays: once `after_attempts` attempts are counted, the next one must wait
+/// `first_delay_ms` after the last, doubling with each further attempt up to `max_delay_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub after_attempts: i64,
+    pub first_delay_ms: i64,
+    pub max_delay_ms: i64,
 }
 
 /// Persistence. Implementations have no rules: they store, index and query.
@@ -222,9 +236,6 @@ pub trait Store:
         purpose: &str,
         hash: &[u8],
     ) -> StoreResult<bool>;
-    /// Counts a wrong guess; returns the new attempt count.
-    async fn bump_code_attempts(&self, pool_id: &str, sub: &str, purpose: &str)
-    -> StoreResult<i32>;
 
     /// Inserts a signing key; `Conflict::Exists` when the pool already has a key of the same
     /// purpose without a retirement time, or the kid is taken.
@@ -273,13 +284,23 @@ pub trait Store:
     /// Records a single-use marker; true only for the first caller (across all nodes).
     async fn use_once(&self, key: &str, expires_at_ms: i64) -> StoreResult<bool>;
 
-    /// Consecutive failed sign-ins under `key` (a sub, or a keyed hash of an unknown name).
-    async fn get_failures(&self, pool_id: &str, key: &str) -> StoreResult<Option<FailureState>>;
-    /// Counts one more failure at `now_ms`; returns the new count.
-    async fn record_failure(&self, pool_id: &str, key: &str, now_ms: i64) -> StoreResult<i64>;
-    async fn clear_failures(&self, pool_id: &str, key: &str) -> StoreResult<()>;
+    /// Reserves one attempt on the counter `key` at `now_ms`, if `limit` allows one: returns
+    /// the attempts now counted, or `None` (and changes nothing) when the attempt is refused.
+    /// The check and the count are one statement, so of concurrent callers on any node no
+    /// more get through than the limit allows. A refused attempt does not count: it neither
+    /// lengthens a delay nor keeps the counter from starting afresh.
+    async fn reserve_attempt(
+        &self,
+        pool_id: &str,
+        key: &str,
+        limit: &AttemptLimit,
+        now_ms: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// Forgets the counter (a success ends the run of attempts).
+    async fn clear_attempts(&self, pool_id: &str, key: &str) -> StoreResult<()>;
 
-    /// Deletes sessions and single-use markers that expired before `now_ms`; returns how many rows.
+    /// Deletes sessions, single-use markers and attempt counters that expired before
+    /// `now_ms`; returns how many rows.
     async fn purge_expired(&self, now_ms: i64) -> StoreResult<u64>;
 
     async fn append_outbox(&self, entry: &OutboxEntry) -> StoreResult<()>;
@@ -295,6 +316,16 @@ pub trait Store:
 #[async_trait]
 pub trait MessageSender: Send + Sync {
     async fn send(&self, message: &OutgoingMessage) -> std::result::Result<(), String>;
+
+    /// Hands a message over without making the caller wait for the delivery (an
+    /// implementation with a runtime sends it in the background); a failure is logged. Used
+    /// where the answer and its timing must not tell whether the user exists. By default the
+    /// delivery is awaited, but its failure is still only logged.
+    async fn send_detached(&self, message: OutgoingMessage) {
+        if let Err(detail) = self.send(&message).await {
+            tracing::warn!(pool_id = %message.pool_id, medium = %message.medium, %detail, "message delivery failed");
+        }
+    }
 }
 
 /// Persistence of what a pool's domain and its OAuth endpoints need: the domains a pool

@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use crate::client::AppClient;
 use crate::codes::{CodePurpose, MessageContext, recovery_destination};
 use crate::enums::{DeliveryMedium, UserStatus, VerifiableAttribute};
-use crate::error::{Error, Result};
-use crate::messages::mask_destination;
+use crate::error::{Error, ErrorKind, Result};
+use crate::limits::Counter;
+use crate::messages::{decoy_destination, mask_destination};
 use crate::pool::UserPool;
 use crate::schema::{self, Writer};
 use crate::triggers::{ClientMetadata, PreSignUpOutcome, SignUpContext};
@@ -106,6 +107,37 @@ fn delivery(medium: DeliveryMedium, destination: &str, attribute: &str) -> CodeD
     }
 }
 
+/// Where a simulated code would have gone: by the name's shape when it is an address (as a
+/// real user's code would), else where the pool sends such codes first.
+fn simulated_medium(pool: &UserPool, purpose: CodePurpose, username: &str) -> DeliveryMedium {
+    if crate::schema::is_valid_email(username) {
+        return DeliveryMedium::Email;
+    }
+    if crate::schema::is_valid_phone(username) {
+        return DeliveryMedium::Sms;
+    }
+    let auto = &pool.settings.auto_verified_attributes;
+    let sms_first = match purpose {
+        CodePurpose::ResetPassword => match &pool.settings.account_recovery {
+            Some(options) => options
+                .iter()
+                .min_by_key(|o| o.priority)
+                .is_some_and(|o| o.name == crate::enums::RecoveryOptionName::VerifiedPhoneNumber),
+            None => !auto.contains(&VerifiableAttribute::Email),
+        },
+        _ => !auto.contains(&VerifiableAttribute::Email),
+    };
+    if sms_first {
+        DeliveryMedium::Sms
+    } else {
+        DeliveryMedium::Email
+    }
+}
+
+fn auto_verification_off() -> Error {
+    Error::invalid_parameter("Cannot resend codes. Auto verification not turned on.")
+}
+
 fn verification_purpose(attribute: &str) -> Result<CodePurpose> {
     match attribute {
         "email" => Ok(CodePurpose::VerifyEmail),
@@ -135,11 +167,34 @@ impl Domain {
         })
     }
 
+    /// The context of a message a public operation sends. When the client hides whether
+    /// users exist, the message is handed over without waiting, so neither a delivery failure
+    /// nor the time a delivery takes tells a real user from a made-up name.
     fn message_context<'a>(public: &'a Public, source: &'static str) -> MessageContext<'a> {
         MessageContext {
             source,
             client_id: Some(&public.client.client_id),
             client_metadata: Some(&public.client_metadata),
+            detached: public.client.prevents_user_existence_errors(),
+            sends_counted: false,
+        }
+    }
+
+    /// The user a code is answered for (ConfirmSignUp, ConfirmForgotPassword). A name that
+    /// matches no user, when the client hides existence, is a wrong code, counted as a real
+    /// user's wrong answer is.
+    async fn user_answering_code(
+        &self,
+        public: &Public,
+        username: &str,
+        purpose: CodePurpose,
+    ) -> Result<User> {
+        match self.find_sign_in_user(&public.pool, username).await? {
+            Some(user) => Ok(user),
+            None if public.client.prevents_user_existence_errors() => Err(self
+                .answer_for_unknown_user(&public.pool, username, purpose)
+                .await),
+            None => Err(Error::user_not_found()),
         }
     }
 
@@ -312,7 +367,9 @@ impl Domain {
         let public = self
             .public_caller(client_id, username, secret_hash, client_metadata)
             .await?;
-        let mut user = self.named_user(&public, username).await?;
+        let mut user = self
+            .user_answering_code(&public, username, CodePurpose::SignUp)
+            .await?;
         if user.status != UserStatus::Unconfirmed {
             return Err(Error::cannot_confirm(user.status.as_str()));
         }
@@ -334,7 +391,10 @@ impl Domain {
         .await
     }
 
-    /// ResendConfirmationCode.
+    /// ResendConfirmationCode. When the client hides whether users exist, a name with no
+    /// user, a disabled or already confirmed user, and one with nowhere to send the code all
+    /// get a simulated delivery, counted against the send limit as a real one is, as Cognito
+    /// answers.
     pub async fn resend_confirmation_code(
         &self,
         client_id: &str,
@@ -345,22 +405,30 @@ impl Domain {
         let public = self
             .public_caller(client_id, username, secret_hash, client_metadata)
             .await?;
-        let user = match self.find_sign_in_user(&public.pool, username).await? {
-            Some(user) => user,
-            None if public.client.prevents_user_existence_errors() => {
-                return Ok(self.simulated_delivery(&public.pool));
-            }
-            None => return Err(Error::user_not_found()),
+        let pool = &public.pool;
+        let found = self.find_sign_in_user(pool, username).await?;
+        let hides = public.client.prevents_user_existence_errors();
+        let sendable = |user: &User| {
+            user.enabled
+                && user.status == UserStatus::Unconfirmed
+                && sign_up_destination(pool, user).is_some()
         };
+        if hides && !found.as_ref().is_some_and(sendable) {
+            if pool.settings.auto_verified_attributes.is_empty() {
+                return Err(auto_verification_off());
+            }
+            return self
+                .simulated_delivery(&public, username, found.as_ref(), CodePurpose::SignUp)
+                .await;
+        }
+        let user = found.ok_or_else(Error::user_not_found)?;
         if user.status != UserStatus::Unconfirmed {
             return Err(Error::invalid_parameter("User is already confirmed."));
         }
-        let (medium, destination, attribute) = sign_up_destination(&public.pool, &user)
-            .ok_or_else(|| {
-                Error::invalid_parameter("Cannot resend codes. Auto verification not turned on.")
-            })?;
+        let (medium, destination, attribute) =
+            sign_up_destination(pool, &user).ok_or_else(auto_verification_off)?;
         self.send_code(
-            &public.pool,
+            pool,
             &user,
             CodePurpose::SignUp,
             medium,
@@ -371,29 +439,52 @@ impl Domain {
         Ok(delivery(medium, &destination, attribute))
     }
 
-    /// What a hidden unknown user is told: a plausible, masked destination.
-    fn simulated_delivery(&self, pool: &UserPool) -> CodeDelivery {
-        let email = pool
-            .settings
-            .auto_verified_attributes
-            .contains(&VerifiableAttribute::Email)
-            || pool.settings.account_recovery.is_some();
-        if email {
-            CodeDelivery {
-                destination: "u***@e***".to_owned(),
-                medium: DeliveryMedium::Email,
-                attribute: "email".to_owned(),
-            }
-        } else {
-            CodeDelivery {
-                destination: "+*******0000".to_owned(),
-                medium: DeliveryMedium::Sms,
-                attribute: "phone_number".to_owned(),
-            }
-        }
+    /// What a hidden user is told (a name with no user, or a user who gets no code): a
+    /// plausible, masked destination derived from the name with the server's key, so it is
+    /// the same each time. It costs what a real send costs here (the send limit's count, a
+    /// keyed hash of a code, a store write), and the limit runs out as a real user's does.
+    async fn simulated_delivery(
+        &self,
+        public: &Public,
+        username: &str,
+        user: Option<&User>,
+        purpose: CodePurpose,
+    ) -> Result<CodeDelivery> {
+        let pool = &public.pool;
+        let who = match user {
+            Some(user) => user.sub.clone(),
+            None => self.unknown_user_key(pool, username),
+        };
+        self.reserve(&pool.id, Counter::Sends(purpose.as_str(), &who))
+            .await?;
+        // The store writes a real send makes: a code is stored (here a single-use marker of
+        // its hash, expiring as the code would, since there is no user to store it for).
+        let code = cognate_crypto::random::random_digits(self.random(), 6);
+        let hash = self.keys.hash(purpose.as_str(), code.as_bytes());
+        let expires = self.now().plus_secs(purpose.lifetime_secs()).millis();
+        self.store
+            .use_once(&format!("simulated:{}", hex::encode(&hash[..16])), expires)
+            .await
+            .map_err(Error::from)?;
+        let seed = self.keys.hash(
+            "simulated-delivery",
+            format!("{}:{}", pool.id, crate::user::username_key(pool, username)).as_bytes(),
+        );
+        let (medium, attribute) = match simulated_medium(pool, purpose, username) {
+            DeliveryMedium::Email => (DeliveryMedium::Email, "email"),
+            DeliveryMedium::Sms => (DeliveryMedium::Sms, "phone_number"),
+        };
+        Ok(CodeDelivery {
+            destination: decoy_destination(medium, username, &seed),
+            medium,
+            attribute: attribute.to_owned(),
+        })
     }
 
-    /// ForgotPassword: a reset code to the address the pool's recovery setting picks.
+    /// ForgotPassword: a reset code to the address the pool's recovery setting picks. When the
+    /// client hides whether users exist, a name with no user, a disabled user and one with no
+    /// verified address to send to all get a simulated delivery (as Cognito answers), counted
+    /// against the send limit as a real one is, and real codes are sent without waiting.
     pub async fn forgot_password(
         &self,
         client_id: &str,
@@ -404,6 +495,7 @@ impl Domain {
         let public = self
             .public_caller(client_id, username, secret_hash, client_metadata)
             .await?;
+        let hides = public.client.prevents_user_existence_errors();
         let known = self.find_sign_in_user(&public.pool, username).await?;
         let user = match known {
             Some(user) => user,
@@ -412,17 +504,26 @@ impl Domain {
                 .await?
             {
                 Some(user) => user,
-                None if public.client.prevents_user_existence_errors() => {
-                    return Ok(self.simulated_delivery(&public.pool));
+                None if hides => {
+                    return self
+                        .simulated_delivery(&public, username, None, CodePurpose::ResetPassword)
+                        .await;
                 }
                 None => return Err(Error::user_not_found()),
             },
         };
-        if !user.enabled {
-            return Err(Error::user_disabled());
-        }
-        let (medium, destination) = recovery_destination(&public.pool, &user)
-            .ok_or_else(Error::no_verified_recovery_channel)?;
+        let destination = recovery_destination(&public.pool, &user).filter(|_| user.enabled);
+        let Some((medium, destination)) = destination else {
+            if hides {
+                return self
+                    .simulated_delivery(&public, username, Some(&user), CodePurpose::ResetPassword)
+                    .await;
+            }
+            if !user.enabled {
+                return Err(Error::user_disabled());
+            }
+            return Err(Error::no_verified_recovery_channel());
+        };
         self.send_code(
             &public.pool,
             &user,
@@ -453,7 +554,9 @@ impl Domain {
         let public = self
             .public_caller(client_id, username, secret_hash, client_metadata)
             .await?;
-        let mut user = self.named_user(&public, username).await?;
+        let mut user = self
+            .user_answering_code(&public, username, CodePurpose::ResetPassword)
+            .await?;
         crate::password::check_policy(&public.pool.settings.password_policy, password)?;
         self.consume_code(&public.pool, &user, CodePurpose::ResetPassword, code)
             .await?;
@@ -467,7 +570,7 @@ impl Domain {
         }
         self.save_user(&public.pool, &mut user).await?;
         self.count_active_user(&public.pool.id, &user.sub).await;
-        self.clear_failed_passwords(&public.pool.id, &user.sub)
+        self.clear(&public.pool.id, Counter::SignIn(&user.sub))
             .await?;
         self.post_confirmation(
             "PostConfirmation_ConfirmForgotPassword",
@@ -488,12 +591,15 @@ impl Domain {
     ) -> Result<()> {
         let context = self.verify_access_token(access_token).await?;
         let (pool, mut user) = (context.pool, context.user);
-        let had_failures = self.check_lockout(&pool.id, &user.sub).await?;
         let previous = previous.ok_or_else(|| {
             Error::invalid_parameter("Missing required parameter PreviousPassword")
         })?;
+        // A stolen access token must not be a way to guess the password: the previous password
+        // is counted before it is compared, five an hour as Cognito allows.
+        let sub = user.sub.clone();
+        let attempts = Counter::PasswordChange(&sub);
+        self.reserve(&pool.id, attempts).await?;
         if !self.password_matches(&pool, &user, previous)? {
-            self.record_failed_password(&pool.id, &user.sub).await?;
             return Err(Error::incorrect_credentials());
         }
         crate::password::check_policy(&pool.settings.password_policy, proposed)?;
@@ -501,9 +607,7 @@ impl Domain {
             Some(self.seal_password(&pool, &user.sub, &user.username, proposed, false)?);
         self.save_user(&pool, &mut user).await?;
         self.count_active_user(&pool.id, &user.sub).await;
-        if had_failures {
-            self.clear_failed_passwords(&pool.id, &user.sub).await?;
-        }
+        self.clear(&pool.id, attempts).await?;
         Ok(())
     }
 
@@ -545,25 +649,39 @@ impl Domain {
         for (name, value) in &pending {
             user.pending_attributes.insert(name.clone(), value.clone());
         }
+        let verified_by_code: Vec<&str> = changes
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .filter(|name| {
+                (*name == "email" || *name == "phone_number")
+                    && pool
+                        .settings
+                        .auto_verified_attributes
+                        .iter()
+                        .any(|a| a.as_str() == *name)
+            })
+            .collect();
+        // The codes to send are counted before anything is saved, so that a change refused by
+        // the send limit leaves the user as they were.
+        for name in &verified_by_code {
+            let purpose = verification_purpose(name)?;
+            self.reserve(&pool.id, Counter::Sends(purpose.as_str(), &user.sub))
+                .await?;
+        }
         self.save_user(&pool, &mut user).await?;
         let mut deliveries = Vec::new();
-        for (name, _) in changes {
-            let auto = pool
-                .settings
-                .auto_verified_attributes
-                .iter()
-                .any(|a| a.as_str() == name);
-            if auto && (name == "email" || name == "phone_number") {
-                let message = MessageContext {
-                    source: "UpdateUserAttribute",
-                    client_id: Some(&context.client_id),
-                    client_metadata: Some(client_metadata),
-                };
-                deliveries.push(
-                    self.send_verification_code(&pool, &user, name, &message)
-                        .await?,
-                );
-            }
+        let message = MessageContext {
+            source: "UpdateUserAttribute",
+            client_id: Some(&context.client_id),
+            client_metadata: Some(client_metadata),
+            detached: false,
+            sends_counted: true,
+        };
+        for name in verified_by_code {
+            deliveries.push(
+                self.send_verification_code(&pool, &user, name, &message)
+                    .await?,
+            );
         }
         Ok(deliveries)
     }
@@ -608,6 +726,8 @@ impl Domain {
             source: "VerifyUserAttribute",
             client_id: Some(&context.client_id),
             client_metadata: Some(client_metadata),
+            detached: false,
+            sends_counted: false,
         };
         self.send_verification_code(&context.pool, &context.user, attribute, &message)
             .await

@@ -102,12 +102,20 @@ impl User {
     }
 }
 
-/// The key a username is unique and found by: lowercased in case-insensitive pools.
+/// The key a username (or an alias value) is unique and found by: in Unicode Normalization
+/// Form C, and lowercased in case-insensitive pools.
+///
+/// Names that differ only in how their characters are composed (`é` as one code point or as
+/// `e` and a combining accent, as macOS and some keyboards send it) are the same text, so
+/// they are one user: otherwise two people could hold names no one can tell apart. Names that
+/// differ in compatibility forms (full-width letters, ligatures) stay distinct, as in Cognito,
+/// which compares names as given. `docs/security.md` records the decision.
 pub fn username_key(pool: &UserPool, username: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     if pool.sign_in.is_case_sensitive() {
-        username.to_owned()
+        username.nfc().collect()
     } else {
-        username.to_lowercase()
+        username.to_lowercase().nfc().collect()
     }
 }
 
@@ -534,6 +542,8 @@ impl Domain {
             source: "AdminCreateUser",
             client_id: None,
             client_metadata: Some(client_metadata),
+            detached: false,
+            sends_counted: false,
         };
         let default_mediums = crate::pool::default_delivery_mediums();
         let display_name = self.display_username(pool, user);
@@ -642,7 +652,11 @@ impl Domain {
         self.save_user(&pool, &mut user).await
     }
 
-    /// AdminEnableUser / AdminDisableUser.
+    /// AdminEnableUser / AdminDisableUser. Disabling also ends every session of the user, as
+    /// GlobalSignOut does (Cognito documents that disabling revokes the user's tokens): the
+    /// refresh tokens and the access tokens issued before stay refused after re-enabling.
+    /// The sessions are revoked after the user is saved disabled, so a sign-in racing the
+    /// disable either fails or opens a session the revocation ends.
     pub async fn admin_set_user_enabled(
         &self,
         pool_id: &str,
@@ -655,7 +669,11 @@ impl Domain {
             .await?
             .ok_or_else(Error::user_not_found)?;
         user.enabled = enabled;
-        self.save_user(&pool, &mut user).await
+        self.save_user(&pool, &mut user).await?;
+        if !enabled {
+            self.sign_out_everywhere(&pool.id, &user.sub).await?;
+        }
+        Ok(())
     }
 
     /// AdminSetUserPassword: permanent → CONFIRMED; otherwise a temporary password.

@@ -13,6 +13,7 @@ use cognate_api::cors::CorsOrigins;
 use cognate_domain::external::SamlMetadataSource;
 use cognate_domain::identity_pool::logins::{is_saml_provider_arn, oidc_provider_of_arn};
 use cognate_domain::identity_pool::{OidcProviderConfig, SamlProviderConfig};
+use cognate_domain::limits::UserLimits;
 use cognate_federation::SocialEndpoints;
 use serde::Deserialize;
 
@@ -77,6 +78,14 @@ pub struct RawConfig {
     /// Base64 of 32 bytes; overrides the generated key file.
     pub key_encryption_key: Option<String>,
     pub max_body_bytes: Option<usize>,
+    /// Connections served at once; more wait in the listen backlog (default 512). Keep it
+    /// below the process's open-file limit.
+    pub max_connections: Option<usize>,
+    /// Seconds a client may take to send a request head, counted from when the server waits
+    /// for one; idle keep-alive connections close after it too (default 20).
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a request body may take to arrive in full (default 30).
+    pub body_timeout_seconds: Option<u64>,
     #[serde(default)]
     pub access_keys: Vec<AccessKey>,
     pub smtp: Option<SmtpConfig>,
@@ -106,6 +115,8 @@ pub struct RawConfig {
     /// air-gapped sites): e.g. `[social_endpoints.facebook] www_base = "…"`, `graph_base =
     /// "…"`; every key defaults to the real provider, and `social_providers` applies on top.
     pub social_endpoints: Option<SocialEndpoints>,
+    /// The limits that protect users (`[limits]`); see `docs/security.md`.
+    pub limits: Option<RawLimits>,
 }
 
 /// An IAM OpenID Connect provider, as IAM's CreateOpenIDConnectProvider describes it: the
@@ -155,6 +166,42 @@ pub struct StsConfig {
     pub endpoint: String,
     /// Seconds an STS call may take before GetCredentialsForIdentity gives up (default 5).
     pub timeout_seconds: Option<u64>,
+}
+
+/// `[limits]`: each setting left out keeps its default (Cognito's figure).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub lockout_free_failures: Option<i64>,
+    pub lockout_max_delay_seconds: Option<i64>,
+    pub code_answers_per_hour: Option<i64>,
+    pub code_sends_per_hour: Option<i64>,
+    pub password_changes_per_hour: Option<i64>,
+}
+
+impl RawLimits {
+    fn resolve(self) -> anyhow::Result<UserLimits> {
+        let defaults = UserLimits::default();
+        let limits = UserLimits {
+            lockout_free_failures: self
+                .lockout_free_failures
+                .unwrap_or(defaults.lockout_free_failures),
+            lockout_max_delay_secs: self
+                .lockout_max_delay_seconds
+                .unwrap_or(defaults.lockout_max_delay_secs),
+            code_answers_per_hour: self
+                .code_answers_per_hour
+                .unwrap_or(defaults.code_answers_per_hour),
+            code_sends_per_hour: self
+                .code_sends_per_hour
+                .unwrap_or(defaults.code_sends_per_hour),
+            password_changes_per_hour: self
+                .password_changes_per_hour
+                .unwrap_or(defaults.password_changes_per_hour),
+        };
+        limits.check().map_err(|e| anyhow::anyhow!(e))?;
+        Ok(limits)
+    }
 }
 
 /// One trigger function: a webhook (`url`, optionally signed with `secret`) or a
@@ -220,6 +267,9 @@ pub struct Config {
     pub log_filter: String,
     pub key_encryption_key: KeySource,
     pub max_body_bytes: usize,
+    pub max_connections: usize,
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
     pub access_keys: Vec<AccessKey>,
     pub smtp: Option<SmtpConfig>,
     pub sms: Option<SmsConfig>,
@@ -231,6 +281,7 @@ pub struct Config {
     pub openid_connect_providers: Vec<OidcProviderConfig>,
     pub saml_providers: Vec<SamlProviderConfig>,
     pub social_endpoints: SocialEndpoints,
+    pub limits: UserLimits,
 }
 
 impl std::fmt::Debug for Config {
@@ -256,6 +307,12 @@ pub enum KeySource {
 }
 
 pub const DEFAULT_PORT: u16 = 9229;
+/// The HTTP limits' defaults: safe for a server on the internet with the common open-file
+/// limit of 1024, and far above what Cognito's clients need.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 20;
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
 /// Where prefix domains answer by default: browsers resolve `*.localhost` to loopback.
 pub const DEFAULT_AUTH_DOMAIN: &str = "auth.localhost";
 
@@ -373,6 +430,25 @@ impl Config {
             Err(_) => raw.cors_allowed_origins,
         };
         let cors = parse_cors_origins(cors_origins)?;
+        let positive = |value: Option<u64>, default: u64, name: &str| match value {
+            Some(0) => bail!("{name} must be at least 1"),
+            value => Ok(value.unwrap_or(default)),
+        };
+        let max_connections = positive(
+            raw.max_connections.map(|n| n as u64),
+            DEFAULT_MAX_CONNECTIONS as u64,
+            "max_connections",
+        )?;
+        let header_timeout = positive(
+            raw.header_timeout_seconds,
+            DEFAULT_HEADER_TIMEOUT_SECS,
+            "header_timeout_seconds",
+        )?;
+        let body_timeout = positive(
+            raw.body_timeout_seconds,
+            DEFAULT_BODY_TIMEOUT_SECS,
+            "body_timeout_seconds",
+        )?;
         let mut access_keys = raw.access_keys;
         if let Ok(pairs) = std::env::var("COGNATE_ACCESS_KEYS") {
             access_keys.extend(parse_access_keys(&pairs)?);
@@ -394,7 +470,10 @@ impl Config {
                 .or(raw.log_filter)
                 .unwrap_or_else(|| "info".to_owned()),
             key_encryption_key,
-            max_body_bytes: raw.max_body_bytes.unwrap_or(4 * 1024 * 1024),
+            max_body_bytes: raw.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+            header_timeout: std::time::Duration::from_secs(header_timeout),
+            body_timeout: std::time::Duration::from_secs(body_timeout),
             access_keys,
             smtp: raw.smtp,
             sms: raw.sms,
@@ -429,6 +508,7 @@ impl Config {
                 }),
                 None => raw.sts,
             },
+            limits: raw.limits.unwrap_or_default().resolve()?,
         })
     }
 }
@@ -504,6 +584,18 @@ fn social_endpoints(base: SocialEndpoints, overrides: SocialProvidersConfig) -> 
         overrides.amazon_tokeninfo_url,
     );
     endpoints
+}
+
+impl Config {
+    /// The limits of the HTTP front door.
+    pub fn http_limits(&self) -> crate::http::HttpLimits {
+        crate::http::HttpLimits {
+            max_connections: self.max_connections,
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            max_body_bytes: self.max_body_bytes,
+        }
+    }
 }
 
 fn read_file(path: &Path) -> anyhow::Result<RawConfig> {
@@ -584,8 +676,7 @@ pub fn load_or_create_key(path: &Path) -> anyhow::Result<[u8; 32]> {
                 &mut key,
             );
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                create_private_dir(dir)?;
             }
             write_private(
                 path,
@@ -598,6 +689,19 @@ pub fn load_or_create_key(path: &Path) -> anyhow::Result<[u8; 32]> {
         }
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
+}
+
+/// Creates a directory (and its missing parents) readable by the server's user only (0700):
+/// the data directory holds the database and the key-encryption key. A directory that exists
+/// already is left as the operator made it.
+pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))
 }
 
 #[cfg(unix)]
@@ -724,6 +828,31 @@ authorise_url = \"x\"\n",
         assert_eq!(config.account_id, "123456789012");
         assert_eq!(config.listen.port(), DEFAULT_PORT);
         assert!(config.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn limits_default_to_cognitos_and_are_tunable_within_bounds() {
+        let defaults = Config::resolve(&ServeArgs::default(), RawConfig::default()).unwrap();
+        assert_eq!(defaults.limits, UserLimits::default());
+        let raw: RawConfig =
+            toml::from_str("[limits]\ncode_sends_per_hour = 3\nlockout_max_delay_seconds = 3600\n")
+                .unwrap();
+        let tuned = Config::resolve(&ServeArgs::default(), raw).unwrap();
+        assert_eq!(tuned.limits.code_sends_per_hour, 3);
+        assert_eq!(tuned.limits.lockout_max_delay_secs, 3600);
+        assert_eq!(tuned.limits.code_answers_per_hour, 5);
+        for refused in [
+            "[limits]\ncode_answers_per_hour = 0\n",
+            "[limits]\ncode_answers_per_hour = 1000000\n",
+            "[limits]\nlockout_max_delay_seconds = -1\n",
+        ] {
+            let raw: RawConfig = toml::from_str(refused).unwrap();
+            assert!(
+                Config::resolve(&ServeArgs::default(), raw).is_err(),
+                "{refused}"
+            );
+        }
+        assert!(toml::from_str::<RawConfig>("[limits]\nattempts = 3\n").is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! tests use [`spawn`] to run a real server on `127.0.0.1:0`.
 
 pub mod config;
+pub mod http;
 pub mod ops;
 pub mod outbound;
 mod progress;
@@ -58,12 +59,7 @@ pub struct Built {
 /// Builds the domain, its services and the router.
 pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Built> {
     if config.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
+        config::create_private_dir(&config.data_dir)?;
     }
     let store_options = cognate_store::StoreOptions {
         max_connections: config.database_max_connections,
@@ -106,6 +102,7 @@ pub async fn build_services(config: &Config, clock: Arc<dyn Clock>) -> anyhow::R
             auth_domain: config.auth_domain.clone(),
             dev_outbox: config.dev,
             custom_sender_key: config.custom_sender_key.map(cognate_crypto::Secret::new),
+            limits: config.limits,
         },
     ));
     check_key_encryption_key(&domain, config).await?;
@@ -283,14 +280,15 @@ fn metrics_handle() -> Option<PrometheusHandle> {
         .clone()
 }
 
-/// Serves until `shutdown` resolves, then finishes in-flight requests.
+/// Serves until `shutdown` resolves, then finishes in-flight requests, within the
+/// configuration's connection, deadline and body limits (see [`http`]).
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
+    limits: http::HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+    http::serve(listener, router, limits, shutdown)
         .await
         .context("server failed")
 }
@@ -366,9 +364,14 @@ pub async fn spawn_with_clock(
     let built = build_services(&config, clock).await?;
     announce_public_url(&built.domain).await;
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, built.router, async move {
-        let _ = rx.await;
-    }));
+    let task = tokio::spawn(serve(
+        listener,
+        built.router,
+        config.http_limits(),
+        async move {
+            let _ = rx.await;
+        },
+    ));
     let worker = tokio::spawn(run_import_jobs(built.import_jobs));
     Ok(RunningServer {
         addr,

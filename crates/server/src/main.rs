@@ -206,7 +206,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     let purger = tokio::spawn(cognate_server::purge_periodically(domain));
     let importer = tokio::spawn(cognate_server::run_import_jobs(built.import_jobs));
-    cognate_server::serve(listener, router, shutdown_signal()).await?;
+    cognate_server::serve(listener, router, config.http_limits(), shutdown_signal()).await?;
     purger.abort();
     importer.abort();
     tracing::info!("cognate stopped");

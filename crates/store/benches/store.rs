@@ -400,13 +400,18 @@ async fn sessions_phase(store: &Arc<dyn Store>, users: usize) {
         let s = s.clone();
         async move {
             let key = format!("unknown:{:04x}", r % 1000);
-            s.record_failure(POOL, &key, T0.millis() + n as i64)
+            let limit = cognate_domain::ports::AttemptLimit {
+                max_attempts: i64::MAX,
+                reset_after_ms: 900_000,
+                backoff: None,
+            };
+            s.reserve_attempt(POOL, &key, &limit, T0.millis() + n as i64)
                 .await
                 .unwrap();
         }
     })
     .await;
-    println!("record_failure: {rate:.0} failures/s ({READERS} concurrent callers)");
+    println!("reserve_attempt: {rate:.0} attempts/s ({READERS} concurrent callers)");
 
     let started = Instant::now();
     let purged = store.purge_expired(i64::MAX).await.unwrap();

@@ -24,7 +24,8 @@ use cognate_domain::group::Group;
 use cognate_domain::messages::OutboxEntry;
 use cognate_domain::pool::UserPool;
 use cognate_domain::ports::{
-    Conflict, FailureState, SearchFilter, Store, StoreResult, StoredCode, UserQuery, UserWrite,
+    AttemptLimit, Backoff, Conflict, SearchFilter, Store, StoreResult, StoredCode, UserQuery,
+    UserWrite,
 };
 use cognate_domain::signing::SigningKeyRecord;
 use cognate_domain::time::Timestamp;
@@ -236,13 +237,15 @@ const LIST_USERS_IN_GROUP: Paged = Paged {
      ORDER BY m.username_key",
 };
 
+// Wrong answers are counted per user and purpose in `attempt_counters`, across re-issued
+// codes (see the 0010 migrations); the `attempts` column of a code is no longer used.
 const PUT_CODE: &str = "INSERT INTO codes (pool_id, sub, purpose, hash, expires_at_ms, attempts) \
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pool_id, sub, purpose) DO UPDATE \
-     SET hash = excluded.hash, expires_at_ms = excluded.expires_at_ms, attempts = excluded.attempts";
-const GET_CODE: &str = "SELECT hash, expires_at_ms, attempts FROM codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3";
+     VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (pool_id, sub, purpose) DO UPDATE \
+     SET hash = excluded.hash, expires_at_ms = excluded.expires_at_ms";
+const GET_CODE: &str =
+    "SELECT hash, expires_at_ms FROM codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3";
 const TAKE_CODE: &str =
     "DELETE FROM codes WHERE pool_id = $1 AND sub = $2 AND purpose = $3 AND hash = $4";
-const BUMP_CODE: &str = "UPDATE codes SET attempts = attempts + 1 WHERE pool_id = $1 AND sub = $2 AND purpose = $3 RETURNING attempts";
 
 // Signing keys and sessions are read as `(doc, retired_ms / revoked_ms)`: the column is the
 // truth and overrides the doc's copy (see the 0002 migrations).
@@ -281,15 +284,31 @@ const REVOKE_USER_SESSIONS: &str = "UPDATE sessions SET revoked_ms = $3 \
 const USE_ONCE: &str =
     "INSERT INTO single_use (marker_key, expires_ms) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 
-const GET_FAILURES: &str = "SELECT failures, last_failure_ms FROM sign_in_failures \
-     WHERE pool_id = $1 AND failure_key = $2";
-// One statement, so concurrent failures each add one: the row is locked (PostgreSQL) or the
-// database is (SQLite) between reading the count and writing it.
-const RECORD_FAILURE: &str = "INSERT INTO sign_in_failures (pool_id, failure_key, failures, last_failure_ms) \
-     VALUES ($1, $2, 1, $3) ON CONFLICT (pool_id, failure_key) DO UPDATE \
-     SET failures = sign_in_failures.failures + 1, last_failure_ms = excluded.last_failure_ms \
-     RETURNING failures";
-const CLEAR_FAILURES: &str = "DELETE FROM sign_in_failures WHERE pool_id = $1 AND failure_key = $2";
+// One statement decides and counts, so concurrent attempts cannot all pass one check: the
+// row is locked (PostgreSQL, which re-evaluates the WHERE on the newest row) or the database
+// is (SQLite) between reading the count and writing it. The row is replaced (count 1) when it
+// has expired, else counted on when under the cap and past the delay; otherwise nothing is
+// written and nothing returned. Parameters: $1 pool, $2 key, $3 now, $4 reset_after_ms,
+// $5 max_attempts, $6 backoff after_attempts (i64::MAX for none), $7 first delay, $8 max delay.
+// The delay is `first << (attempts - after)`, capped; `<<` needs its operands as BIGINT and
+// INTEGER on PostgreSQL, and the exponent is bounded before shifting.
+const RESERVE_ATTEMPT: &str = "INSERT INTO attempt_counters (pool_id, counter_key, attempts, last_ms, expires_ms) \
+     VALUES ($1, $2, 1, $3, $3 + $4) ON CONFLICT (pool_id, counter_key) DO UPDATE SET \
+     attempts = CASE WHEN attempt_counters.expires_ms <= excluded.last_ms THEN 1 \
+         ELSE attempt_counters.attempts + 1 END, \
+     last_ms = excluded.last_ms, expires_ms = excluded.expires_ms \
+     WHERE attempt_counters.expires_ms <= excluded.last_ms \
+     OR (attempt_counters.attempts < $5 AND attempt_counters.last_ms + CASE \
+         WHEN attempt_counters.attempts < $6 THEN 0 \
+         WHEN attempt_counters.attempts - $6 >= 30 THEN $8 \
+         WHEN $7 * (CAST(1 AS BIGINT) << CAST(attempt_counters.attempts - $6 AS INTEGER)) >= $8 THEN $8 \
+         ELSE $7 * (CAST(1 AS BIGINT) << CAST(attempt_counters.attempts - $6 AS INTEGER)) END \
+         <= excluded.last_ms) \
+     RETURNING attempts";
+const CLEAR_ATTEMPTS: &str = "DELETE FROM attempt_counters WHERE pool_id = $1 AND counter_key = $2";
+// Portable, batched like the Dialect purges; a row value finds the two-column key.
+const PURGE_ATTEMPTS: &str = "DELETE FROM attempt_counters WHERE (pool_id, counter_key) IN \
+     (SELECT pool_id, counter_key FROM attempt_counters WHERE expires_ms < $1 LIMIT $2)";
 
 /// Rows [`Dialect::PURGE_SESSIONS`] and [`Dialect::PURGE_MARKERS`] delete per statement.
 const PURGE_BATCH: i64 = 1000;
@@ -307,7 +326,7 @@ const WIPE: [&str; 17] = [
     "DELETE FROM identity_issuer_keys",
     "DELETE FROM sessions",
     "DELETE FROM signing_keys",
-    "DELETE FROM sign_in_failures",
+    "DELETE FROM attempt_counters",
     "DELETE FROM single_use",
     "DELETE FROM group_members",
     "DELETE FROM codes",
@@ -1065,7 +1084,6 @@ where
             .bind(code.purpose.as_str())
             .bind(code.hash.as_slice())
             .bind(code.expires_at_ms)
-            .bind(code.attempts)
             .execute(&self.write)
             .await
             .map_err(fail("put code"))?;
@@ -1078,20 +1096,19 @@ where
         sub: &str,
         purpose: &str,
     ) -> StoreResult<Option<StoredCode>> {
-        let row: Option<(Vec<u8>, i64, i32)> = self
+        let row: Option<(Vec<u8>, i64)> = self
             .read_one(
                 "get code",
                 GET_CODE,
                 &[Bind::Text(pool_id), Bind::Text(sub), Bind::Text(purpose)],
             )
             .await?;
-        Ok(row.map(|(hash, expires_at_ms, attempts)| StoredCode {
+        Ok(row.map(|(hash, expires_at_ms)| StoredCode {
             pool_id: pool_id.to_owned(),
             sub: sub.to_owned(),
             purpose: purpose.to_owned(),
             hash,
             expires_at_ms,
-            attempts,
         }))
     }
 
@@ -1112,22 +1129,6 @@ where
                 .bind(hash),
         )
         .await
-    }
-
-    async fn bump_code_attempts(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        purpose: &str,
-    ) -> StoreResult<i32> {
-        let attempts: Option<i32> = query_scalar(BUMP_CODE)
-            .bind(pool_id)
-            .bind(sub)
-            .bind(purpose)
-            .fetch_optional(&self.write)
-            .await
-            .map_err(fail("bump code attempts"))?;
-        attempts.map_or_else(|| conflict(Conflict::Missing), Ok)
     }
 
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()> {
@@ -1295,34 +1296,37 @@ where
             .await
     }
 
-    async fn get_failures(&self, pool_id: &str, key: &str) -> StoreResult<Option<FailureState>> {
-        let row: Option<(i64, i64)> = self
-            .read_one(
-                "get failures",
-                GET_FAILURES,
-                &[Bind::Text(pool_id), Bind::Text(key)],
-            )
-            .await?;
-        Ok(row.map(|(count, last_failure_ms)| FailureState {
-            count,
-            last_failure_ms,
-        }))
-    }
-
-    async fn record_failure(&self, pool_id: &str, key: &str, now_ms: i64) -> StoreResult<i64> {
-        query_scalar(RECORD_FAILURE)
+    async fn reserve_attempt(
+        &self,
+        pool_id: &str,
+        key: &str,
+        limit: &AttemptLimit,
+        now_ms: i64,
+    ) -> StoreResult<Option<i64>> {
+        let no_backoff = Backoff {
+            after_attempts: i64::MAX,
+            first_delay_ms: 0,
+            max_delay_ms: 0,
+        };
+        let backoff = limit.backoff.unwrap_or(no_backoff);
+        query_scalar(RESERVE_ATTEMPT)
             .bind(pool_id)
             .bind(key)
             .bind(now_ms)
-            .fetch_one(&self.write)
+            .bind(limit.reset_after_ms)
+            .bind(limit.max_attempts)
+            .bind(backoff.after_attempts)
+            .bind(backoff.first_delay_ms)
+            .bind(backoff.max_delay_ms)
+            .fetch_optional(&self.write)
             .await
-            .map_err(fail("record failure"))
+            .map_err(fail("reserve attempt"))
     }
 
-    async fn clear_failures(&self, pool_id: &str, key: &str) -> StoreResult<()> {
+    async fn clear_attempts(&self, pool_id: &str, key: &str) -> StoreResult<()> {
         self.changed(
-            "clear failures",
-            query(CLEAR_FAILURES).bind(pool_id).bind(key),
+            "clear attempts",
+            query(CLEAR_ATTEMPTS).bind(pool_id).bind(key),
         )
         .await?;
         Ok(())
@@ -1335,7 +1339,10 @@ where
         let markers = self
             .purge("purge expired markers", DB::PURGE_MARKERS, now_ms)
             .await?;
-        Ok(sessions + markers)
+        let counters = self
+            .purge("purge expired attempt counters", PURGE_ATTEMPTS, now_ms)
+            .await?;
+        Ok(sessions + markers + counters)
     }
 
     async fn append_outbox(&self, entry: &OutboxEntry) -> StoreResult<()> {

@@ -53,6 +53,7 @@ pub(crate) async fn open(url: &str) -> Result<SqlStore<Sqlite>, StoreInitError> 
         return Ok(SqlStore::new(pool.clone(), pool));
     }
 
+    make_private(base.get_filename())?;
     // WAL lets readers run while the writer commits; it is a property of the file, so only
     // the writer sets it. NORMAL sync in WAL mode loses no data on a process crash, only
     // (at worst) the last commits on power loss, and saves an fsync per commit.
@@ -82,6 +83,38 @@ pub(crate) async fn open(url: &str) -> Result<SqlStore<Sqlite>, StoreInitError> 
         .map_err(connect_error)?;
     tracing::info!(readers = READERS, "sqlite store ready");
     Ok(SqlStore::new(readers, writer).with_direct(direct))
+}
+
+/// The database file, its WAL and its shared-memory index hold every user's data, so they are
+/// readable by the server's user only (0600), whatever the umask. SQLite creates the WAL and
+/// shared-memory files with the database file's permissions, so creating that file first with
+/// 0600 (or tightening an existing one, and any WAL left beside it) covers all three.
+#[cfg(unix)]
+fn make_private(path: &std::path::Path) -> Result<(), StoreInitError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let private = |e: std::io::Error| {
+        StoreInitError::Connect(format!("cannot make {} private: {e}", path.display()))
+    };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(private)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(private(e)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_private(_path: &std::path::Path) -> Result<(), StoreInitError> {
+    Ok(())
 }
 
 fn is_in_memory(url: &str) -> bool {

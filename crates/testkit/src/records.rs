@@ -165,7 +165,7 @@ pub fn group(pool_id: &str, name: &str) -> Group {
     }
 }
 
-/// A fresh code (no attempts yet) that expires an hour after [`T0`].
+/// A fresh code that expires an hour after [`T0`].
 pub fn code(pool_id: &str, sub: &str, purpose: &str, hash: &[u8]) -> StoredCode {
     StoredCode {
         pool_id: pool_id.to_owned(),
@@ -173,7 +173,6 @@ pub fn code(pool_id: &str, sub: &str, purpose: &str, hash: &[u8]) -> StoredCode 
         purpose: purpose.to_owned(),
         hash: hash.to_vec(),
         expires_at_ms: T0.plus_secs(3600).millis(),
-        attempts: 0,
     }
 }
 

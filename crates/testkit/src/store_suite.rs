@@ -16,7 +16,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use cognate_domain::ports::{
-    Conflict, FailureState, SearchFilter, Store, StoreError, StoreResult, UserQuery, UserWrite,
+    AttemptLimit, Backoff, Conflict, SearchFilter, Store, StoreError, StoreResult, UserQuery,
+    UserWrite,
 };
 use cognate_domain::signing::{KeyPurpose, SigningKeyRecord};
 use cognate_domain::time::Timestamp;
@@ -127,8 +128,9 @@ suite!($;
     sessions_are_revoked_one_or_all_of_a_user,
     single_use_markers_are_used_once,
     concurrent_use_once_has_one_winner,
-    failures_count_and_clear,
-    concurrent_failures_all_count,
+    attempt_counters_cap_reset_and_clear,
+    attempt_counters_back_off,
+    concurrent_reservations_never_exceed_the_limit,
     purge_expired_removes_only_what_expired,
     outbox_lists_newest_first,
     wipe_all_empties_every_table,
@@ -290,10 +292,13 @@ pub async fn pool_delete_takes_everything_in_it(store: Arc<dyn Store>) {
             .insert_signing_key(&signing_key(pool_id, "kid-1", KeyPurpose::Id))
             .await
             .unwrap();
-        store
-            .record_failure(pool_id, "unknown:00ff", T0.millis())
-            .await
-            .unwrap();
+        assert_eq!(
+            store
+                .reserve_attempt(pool_id, "unknown:00ff", &ONE_PER_HOUR, T0.millis())
+                .await
+                .unwrap(),
+            Some(1)
+        );
     }
 
     assert!(store.delete_pool(P).await.unwrap());
@@ -346,7 +351,6 @@ pub async fn pool_delete_takes_everything_in_it(store: Arc<dyn Store>) {
         None
     );
     assert!(store.list_signing_keys(P).await.unwrap().is_empty());
-    assert_eq!(store.get_failures(P, "unknown:00ff").await.unwrap(), None);
 
     // The other pool is untouched.
     assert!(store.get_pool(OTHER).await.unwrap().is_some());
@@ -390,12 +394,13 @@ pub async fn pool_delete_takes_everything_in_it(store: Arc<dyn Store>) {
             .is_some()
     );
     assert_eq!(store.list_signing_keys(OTHER).await.unwrap().len(), 1);
-    assert!(
+    assert_eq!(
         store
-            .get_failures(OTHER, "unknown:00ff")
+            .reserve_attempt(OTHER, "unknown:00ff", &ONE_PER_HOUR, T0.millis())
             .await
-            .unwrap()
-            .is_some()
+            .unwrap(),
+        None,
+        "the other pool's counter is still there"
     );
 
     // A pool made again under the same id starts empty, with every key free.
@@ -428,10 +433,11 @@ pub async fn pool_delete_takes_everything_in_it(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(
         store
-            .record_failure(P, "unknown:00ff", T0.millis())
+            .reserve_attempt(P, "unknown:00ff", &ONE_PER_HOUR, T0.millis())
             .await
             .unwrap(),
-        1
+        Some(1),
+        "the counter went with its pool"
     );
 }
 
@@ -1512,30 +1518,7 @@ pub async fn codes_are_single_use(store: Arc<dyn Store>) {
         None
     );
 
-    assert_eq!(
-        store
-            .bump_code_attempts(P, "sub-1", "sign_up")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        store
-            .bump_code_attempts(P, "sub-1", "sign_up")
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        store
-            .get_code(P, "sub-1", "sign_up")
-            .await
-            .unwrap()
-            .map(|c| c.attempts),
-        Some(2)
-    );
-
-    // A new code replaces the old one, attempts included.
+    // A new code replaces the old one.
     let mut second = code(P, "sub-1", "sign_up", b"hash-2");
     second.expires_at_ms += 1;
     store.put_code(&second).await.unwrap();
@@ -1588,10 +1571,6 @@ pub async fn codes_are_single_use(store: Arc<dyn Store>) {
         Some(reset)
     );
 
-    assert_eq!(
-        store.bump_code_attempts(P, "sub-1", "sign_up").await,
-        Err(StoreError::Conflict(Conflict::Missing))
-    );
     assert_eq!(
         store.put_code(&code(P, "sub-none", "sign_up", b"h")).await,
         conflict(Conflict::Missing)
@@ -2108,65 +2087,107 @@ pub async fn concurrent_use_once_has_one_winner(store: Arc<dyn Store>) {
     }
 }
 
-pub async fn failures_count_and_clear(store: Arc<dyn Store>) {
+/// One attempt an hour: a reservation tells whether the counter was on record.
+const ONE_PER_HOUR: AttemptLimit = AttemptLimit {
+    max_attempts: 1,
+    reset_after_ms: 3_600_000,
+    backoff: None,
+};
+
+pub async fn attempt_counters_cap_reset_and_clear(store: Arc<dyn Store>) {
     with_pools(&store, &[P, OTHER]).await;
-    let (t1, t2, t3) = (T0.millis() + 1000, T0.millis() + 2000, T0.millis() + 3000);
-    assert_eq!(store.get_failures(P, "sub-1").await.unwrap(), None);
-    assert_eq!(store.record_failure(P, "sub-1", t1).await.unwrap(), 1);
-    assert_eq!(store.record_failure(P, "sub-1", t2).await.unwrap(), 2);
-    assert_eq!(
-        store.get_failures(P, "sub-1").await.unwrap(),
-        Some(FailureState {
-            count: 2,
-            last_failure_ms: t2
-        })
-    );
-
+    let three = AttemptLimit {
+        max_attempts: 3,
+        reset_after_ms: 60_000,
+        backoff: None,
+    };
+    let t = T0.millis();
+    let reserve = |pool: &'static str, key: &'static str, at: i64| {
+        let store = store.clone();
+        async move { store.reserve_attempt(pool, key, &three, at).await.unwrap() }
+    };
+    assert_eq!(reserve(P, "sub-1", t).await, Some(1));
+    assert_eq!(reserve(P, "sub-1", t + 10_000).await, Some(2));
+    assert_eq!(reserve(P, "sub-1", t + 20_000).await, Some(3));
+    assert_eq!(reserve(P, "sub-1", t + 30_000).await, None, "over the cap");
     // Counters are per pool and per key, and a key needs no user.
+    assert_eq!(reserve(P, "unknown:00ff", t + 30_000).await, Some(1));
+    assert_eq!(reserve(OTHER, "sub-1", t + 30_000).await, Some(1));
+    // A refused attempt does not keep the counter alive: it resets a minute after the last
+    // reserved one (t + 20 s), not after the refused one (t + 30 s).
+    assert_eq!(reserve(P, "sub-1", t + 79_999).await, None);
     assert_eq!(
-        store.record_failure(P, "unknown:00ff", t1).await.unwrap(),
-        1
+        reserve(P, "sub-1", t + 80_000).await,
+        Some(1),
+        "started afresh"
     );
-    assert_eq!(store.record_failure(OTHER, "sub-1", t3).await.unwrap(), 1);
+    assert_eq!(reserve(P, "sub-1", t + 80_001).await, Some(2));
+    // Clearing forgets the counter; clearing again is harmless.
+    store.clear_attempts(P, "sub-1").await.unwrap();
+    store.clear_attempts(P, "sub-1").await.unwrap();
+    assert_eq!(reserve(P, "sub-1", t + 80_002).await, Some(1));
     assert_eq!(
-        store
-            .get_failures(P, "sub-1")
-            .await
-            .unwrap()
-            .map(|f| f.count),
-        Some(2)
+        reserve(OTHER, "sub-1", t + 80_002).await,
+        Some(2),
+        "the other pool's counter is its own"
     );
-
-    store.clear_failures(P, "sub-1").await.unwrap();
-    store.clear_failures(P, "sub-1").await.unwrap();
-    assert_eq!(store.get_failures(P, "sub-1").await.unwrap(), None);
-    assert_eq!(
-        store.get_failures(OTHER, "sub-1").await.unwrap(),
-        Some(FailureState {
-            count: 1,
-            last_failure_ms: t3
-        })
-    );
-    assert_eq!(
-        store
-            .get_failures(P, "unknown:00ff")
-            .await
-            .unwrap()
-            .map(|f| f.count),
-        Some(1)
-    );
-    // Counting starts over after a clear.
-    assert_eq!(store.record_failure(P, "sub-1", t3).await.unwrap(), 1);
+    // Keys compare exactly.
+    assert_eq!(reserve(P, "SUB-1", t + 80_002).await, Some(1));
 }
 
-pub async fn concurrent_failures_all_count(store: Arc<dyn Store>) {
+pub async fn attempt_counters_back_off(store: Arc<dyn Store>) {
     with_pools(&store, &[P]).await;
-    let tasks: Vec<_> = (0..8)
-        .map(|i| {
+    // Two free attempts, then 1 s, 2 s, 4 s, and 4 s from then on; reset after an hour.
+    let limit = AttemptLimit {
+        max_attempts: i64::MAX,
+        reset_after_ms: 3_600_000,
+        backoff: Some(Backoff {
+            after_attempts: 2,
+            first_delay_ms: 1000,
+            max_delay_ms: 4000,
+        }),
+    };
+    let t0 = T0.millis();
+    let reserve = |at: i64| {
+        let store = store.clone();
+        async move { store.reserve_attempt(P, "sub-1", &limit, at).await.unwrap() }
+    };
+    assert_eq!(reserve(t0).await, Some(1));
+    assert_eq!(reserve(t0).await, Some(2));
+    assert_eq!(reserve(t0 + 999).await, None, "1 s after two");
+    assert_eq!(reserve(t0 + 1000).await, Some(3));
+    assert_eq!(reserve(t0 + 2999).await, None, "2 s after three");
+    assert_eq!(reserve(t0 + 3000).await, Some(4));
+    assert_eq!(reserve(t0 + 6999).await, None, "4 s after four");
+    assert_eq!(reserve(t0 + 7000).await, Some(5));
+    assert_eq!(reserve(t0 + 10_999).await, None, "capped at 4 s");
+    assert_eq!(reserve(t0 + 11_000).await, Some(6));
+    // Refused attempts leave the delay as it was.
+    for at in [11_500, 12_000, 14_000] {
+        assert_eq!(reserve(t0 + at).await, None);
+    }
+    assert_eq!(reserve(t0 + 15_000).await, Some(7));
+    // Past the reset the run starts over, free attempts included.
+    let later = t0 + 15_000 + 3_600_000;
+    assert_eq!(reserve(later).await, Some(1));
+    assert_eq!(reserve(later).await, Some(2));
+    assert_eq!(reserve(later).await, None);
+    // Long runs stay capped (no overflow of the doubling).
+    let mut at = later;
+    for _ in 0..70 {
+        at += 4000;
+        assert!(reserve(at).await.is_some());
+    }
+}
+
+/// 30 concurrent reservations on one counter; returns the counts of those that got through.
+async fn thirty_at_once(store: &Arc<dyn Store>, limit: AttemptLimit) -> Vec<i64> {
+    let tasks: Vec<_> = (0..30)
+        .map(|_| {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .record_failure(P, "sub-1", T0.millis() + i)
+                    .reserve_attempt(P, "sub-1", &limit, T0.millis())
                     .await
                     .unwrap()
             })
@@ -2174,18 +2195,35 @@ pub async fn concurrent_failures_all_count(store: Arc<dyn Store>) {
         .collect();
     let mut counts = Vec::new();
     for task in tasks {
-        counts.push(task.await.unwrap());
+        counts.extend(task.await.unwrap());
     }
-    // Each failure saw a count of its own: none was lost or counted twice.
     counts.sort_unstable();
-    assert_eq!(counts, (1..=8).collect::<Vec<i64>>());
+    counts
+}
+
+pub async fn concurrent_reservations_never_exceed_the_limit(store: Arc<dyn Store>) {
+    with_pools(&store, &[P]).await;
+    // A cap of five: exactly five of thirty get through, each with a count of its own.
+    let capped = AttemptLimit {
+        max_attempts: 5,
+        reset_after_ms: 3_600_000,
+        backoff: None,
+    };
+    assert_eq!(thirty_at_once(&store, capped).await, vec![1, 2, 3, 4, 5]);
+    store.clear_attempts(P, "sub-1").await.unwrap();
+    // Five free attempts then a delay: thirty at the same instant get five through.
+    let backing_off = AttemptLimit {
+        max_attempts: i64::MAX,
+        reset_after_ms: 900_000,
+        backoff: Some(Backoff {
+            after_attempts: 5,
+            first_delay_ms: 1000,
+            max_delay_ms: 900_000,
+        }),
+    };
     assert_eq!(
-        store
-            .get_failures(P, "sub-1")
-            .await
-            .unwrap()
-            .map(|f| f.count),
-        Some(8)
+        thirty_at_once(&store, backing_off).await,
+        vec![1, 2, 3, 4, 5]
     );
 }
 
@@ -2201,10 +2239,22 @@ pub async fn purge_expired_removes_only_what_expired(store: Arc<dyn Store>) {
     store.insert_session(&late).await.unwrap();
     assert!(store.use_once("m-early", at(10).millis()).await.unwrap());
     assert!(store.use_once("m-late", at(100).millis()).await.unwrap());
+    for (key, reset_after_secs) in [("c-early", 10), ("c-late", 100)] {
+        let limit = AttemptLimit {
+            max_attempts: 1,
+            reset_after_ms: reset_after_secs * 1000,
+            backoff: None,
+        };
+        let reserved = store
+            .reserve_attempt(P, key, &limit, at(0).millis())
+            .await
+            .unwrap();
+        assert_eq!(reserved, Some(1));
+    }
 
     // Expired means strictly before `now`.
     assert_eq!(store.purge_expired(at(10).millis()).await.unwrap(), 0);
-    assert_eq!(store.purge_expired(at(50).millis()).await.unwrap(), 2);
+    assert_eq!(store.purge_expired(at(50).millis()).await.unwrap(), 3);
     assert_eq!(store.get_session("jti-early").await.unwrap(), None);
     assert_eq!(
         store
@@ -2230,7 +2280,7 @@ pub async fn purge_expired_removes_only_what_expired(store: Arc<dyn Store>) {
     }
     assert_eq!(
         store.purge_expired(at(160).millis()).await.unwrap(),
-        2 + BACKLOG
+        3 + BACKLOG
     );
     assert_eq!(store.get_session("jti-late").await.unwrap(), None);
     assert!(store.use_once("b-0", at(300).millis()).await.unwrap());
@@ -2287,7 +2337,11 @@ pub async fn wipe_all_empties_every_table(store: Arc<dyn Store>) {
         .insert_signing_key(&signing_key(P, "kid-1", KeyPurpose::Id))
         .await
         .unwrap();
-    store.record_failure(P, "sub-1", T0.millis()).await.unwrap();
+    let reserved = store
+        .reserve_attempt(P, "sub-1", &ONE_PER_HOUR, T0.millis())
+        .await
+        .unwrap();
+    assert_eq!(reserved, Some(1));
     assert!(store.use_once("step:1", i64::MAX).await.unwrap());
 
     store.wipe_all().await.unwrap();
@@ -2319,7 +2373,6 @@ pub async fn wipe_all_empties_every_table(store: Arc<dyn Store>) {
     assert!(store.list_outbox(None, 10).await.unwrap().is_empty());
     assert_eq!(store.get_session("jti-1").await.unwrap(), None);
     assert!(store.list_signing_keys(P).await.unwrap().is_empty());
-    assert_eq!(store.get_failures(P, "sub-1").await.unwrap(), None);
 
     // The schema is still there and every key is free.
     with_pools(&store, &[P]).await;
@@ -2337,6 +2390,11 @@ pub async fn wipe_all_empties_every_table(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(store.use_once("step:1", i64::MAX).await.unwrap());
+    let reserved = store
+        .reserve_attempt(P, "sub-1", &ONE_PER_HOUR, T0.millis())
+        .await
+        .unwrap();
+    assert_eq!(reserved, Some(1), "the counter went with the wipe");
     store.ping().await.unwrap();
 }
 
@@ -2376,7 +2434,11 @@ where
             .insert_signing_key(&signing_key(P, "kid-1", KeyPurpose::Id))
             .await
             .unwrap();
-        store.record_failure(P, "sub-1", T0.millis()).await.unwrap();
+        let reserved = store
+            .reserve_attempt(P, "sub-1", &ONE_PER_HOUR, T0.millis())
+            .await
+            .unwrap();
+        assert_eq!(reserved, Some(1));
         assert!(store.use_once("step:1", i64::MAX).await.unwrap());
     }
     // Opening again also re-runs the migrations, which must find nothing to do.
@@ -2420,11 +2482,12 @@ where
         [signing_key(P, "kid-1", KeyPurpose::Id)]
     );
     assert_eq!(
-        store.get_failures(P, "sub-1").await.unwrap(),
-        Some(FailureState {
-            count: 1,
-            last_failure_ms: T0.millis()
-        })
+        store
+            .reserve_attempt(P, "sub-1", &ONE_PER_HOUR, T0.millis())
+            .await
+            .unwrap(),
+        None,
+        "the counter is still on record"
     );
     // Constraints came back too.
     assert!(!store.use_once("step:1", i64::MAX).await.unwrap());

@@ -21,6 +21,8 @@ mod me;
 mod mfa;
 mod passkeys;
 mod pools;
+#[cfg(test)]
+mod properties;
 mod resource_servers;
 mod users;
 
@@ -114,9 +116,12 @@ fn operation_of(headers: &HeaderMap) -> Result<Operation, ApiError> {
     let name = target
         .strip_prefix(TARGET_PREFIX)
         .and_then(|rest| rest.strip_prefix('.'))
-        .ok_or_else(|| ApiError::unknown_operation(format!("Unknown target {target}.")))?;
-    Operation::from_name(name)
-        .ok_or_else(|| ApiError::unknown_operation(format!("Unknown operation {name}.")))
+        .ok_or_else(|| {
+            ApiError::unknown_operation(format!("Unknown target {}.", sigv4::echo(target)))
+        })?;
+    Operation::from_name(name).ok_or_else(|| {
+        ApiError::unknown_operation(format!("Unknown operation {}.", sigv4::echo(name)))
+    })
 }
 
 pub(crate) fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
@@ -136,7 +141,8 @@ pub(crate) fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::serialization(format!(
-            "Unsupported content type {media_type}. Use application/x-amz-json-1.1 or application/json."
+            "Unsupported content type {}. Use application/x-amz-json-1.1 or application/json.",
+            sigv4::echo(media_type)
         )))
     }
 }

@@ -229,3 +229,76 @@ mod tests {
         assert_eq!(cookie(&headers, "b"), None);
     }
 }
+
+/// Fuzzing (issue 10): the hosted pages' and OAuth endpoints' encodings as anyone may send
+/// them. Whatever the text, parsing answers a value or an RFC 6749 error, never a panic; and
+/// what a client encodes comes back as it was.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn with_header(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+        headers
+    }
+
+    #[test]
+    fn fuzz_form_corpus() {
+        let corpus = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/corpus/form.txt"
+        ));
+        for line in corpus.lines() {
+            if let Ok(parsed) = params(line) {
+                let _ = authorize_request(&parsed);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn fuzz_form_any_text_is_parsed_or_refused(text in any::<String>()) {
+            if let Ok(parsed) = params(&text) {
+                let _ = authorize_request(&parsed);
+            }
+        }
+
+        #[test]
+        fn fuzz_form_parameters_read_back_as_encoded(
+            form in proptest::collection::btree_map(any::<String>(), any::<String>(), 0..8),
+        ) {
+            let encoded = serde_urlencoded::to_string(&form).unwrap();
+            prop_assert_eq!(params(&encoded).unwrap(), form);
+        }
+
+        #[test]
+        fn fuzz_form_any_authorization_and_cookie_header_is_read_or_refused(
+            value in "[ -~]{0,200}",
+            form in proptest::collection::btree_map("[a-z_]{1,12}", ".{0,12}", 0..4),
+        ) {
+            let headers = with_header(header::AUTHORIZATION, &value);
+            let _ = client_credentials(&headers, &form);
+            let _ = bearer(&headers);
+            let cookies = with_header(header::COOKIE, &value);
+            let _ = cookie(&cookies, SSO_COOKIE);
+            let _ = cookie(&cookies, CSRF_COOKIE);
+        }
+
+        #[test]
+        fn fuzz_form_basic_credentials_read_back_as_encoded(
+            id in "[A-Za-z0-9]{1,26}",
+            secret in "[\\w+]{1,52}",
+        ) {
+            let value = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+            let headers = with_header(header::AUTHORIZATION, &format!("Basic {value}"));
+            let (credentials, tried) = client_credentials(&headers, &BTreeMap::new());
+            prop_assert!(tried);
+            prop_assert_eq!(credentials.unwrap().basic, Some((id, secret)));
+        }
+    }
+}

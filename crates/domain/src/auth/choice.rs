@@ -23,7 +23,8 @@ use super::{AuthOutcome, Caller, Opened, expired_session, missing};
 use crate::client::AppClient;
 use crate::enums::{DeliveryMedium, ExplicitAuthFlow, MfaFactor, UserStatus};
 use crate::error::{Error, ErrorKind, Result};
-use crate::messages::mask_destination;
+use crate::limits::Counter;
+use crate::messages::decoy_destination;
 use crate::passkeys::AssertionState;
 use crate::pool::UserPool;
 use crate::user::User;
@@ -112,8 +113,8 @@ fn pool_challenges(pool: &UserPool) -> Vec<String> {
     available.into_iter().map(str::to_owned).collect()
 }
 
-/// What a decoy challenge's Session carries: nobody.
-fn decoy_state() -> SignInState {
+/// What a decoy challenge's Session carries: nobody, and whom its answers count against.
+fn decoy_state(decoy_for: &str) -> SignInState {
     SignInState {
         sub: String::new(),
         device_key: None,
@@ -123,6 +124,7 @@ fn decoy_state() -> SignInState {
         choices: Vec::new(),
         secret: None,
         passwordless: true,
+        decoy_for: Some(decoy_for.to_owned()),
     }
 }
 
@@ -238,6 +240,10 @@ impl Domain {
             &[username, stored_name],
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
+        if let Some(user) = &user {
+            self.check_username_matches(&caller.pool, username, user)
+                .await?;
+        }
         if !opened.state.available.contains(answer) {
             return Err(Error::invalid_parameter(format!(
                 "The challenge {answer} is not available for the user."
@@ -346,10 +352,17 @@ impl Domain {
             "decoy-first-factor",
             format!("{}:{}", pool.id, username.to_lowercase()).as_bytes(),
         );
+        // The decoy's sends and answers count where a real challenge's would.
+        let decoy_for = match user {
+            Some(user) => user.sub.clone(),
+            None => self.unknown_user_key(pool, username),
+        };
         let mut parameters = BTreeMap::new();
         parameters.insert("USERNAME".to_owned(), shown_name.to_owned());
         let (name, session) = match challenge {
             "EMAIL_OTP" | "SMS_OTP" => {
+                self.reserve(&pool.id, Counter::Sends("otp", &decoy_for))
+                    .await?;
                 let (factor, medium) = if challenge == "EMAIL_OTP" {
                     (MfaFactor::Email, DeliveryMedium::Email)
                 } else {
@@ -366,7 +379,7 @@ impl Domain {
                 let session = self.step_session(
                     caller,
                     super::mfa::challenge_purpose(factor, true),
-                    &decoy_state(),
+                    &decoy_state(&decoy_for),
                 )?;
                 (super::mfa::challenge_name(factor, true), session)
             }
@@ -382,7 +395,7 @@ impl Domain {
                     &caller.client.client_id,
                     self.session_lifetime(&caller.client),
                     PasskeyStep {
-                        sign_in: decoy_state(),
+                        sign_in: decoy_state(&decoy_for),
                         assertion,
                     },
                 )?;
@@ -467,6 +480,8 @@ impl Domain {
             &[username, &user.username],
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
+        self.check_username_matches(&caller.pool, username, &user)
+            .await?;
         let passkey = self
             .check_assertion(&caller.pool, &user, &opened.state.assertion, credential)
             .await?;
@@ -574,31 +589,5 @@ impl Domain {
             mfa_methods: user.mfa_methods.clone(),
             configured,
         })
-    }
-}
-
-/// A masked destination for a decoy code: the name itself when it is an address of the
-/// medium's kind, else one made up from the name's keyed hash (stable, so that asking twice
-/// gives the same answer, as it would for a real user).
-fn decoy_destination(medium: DeliveryMedium, username: &str, seed: &[u8]) -> String {
-    let letter = |byte: u8| char::from(b'a' + byte % 26);
-    match medium {
-        DeliveryMedium::Email if username.contains('@') => mask_destination(medium, username),
-        DeliveryMedium::Email => {
-            let made_up = format!(
-                "{}@{}.com",
-                letter(seed.first().copied().unwrap_or_default()),
-                letter(seed.get(1).copied().unwrap_or_default())
-            );
-            mask_destination(medium, &made_up)
-        }
-        DeliveryMedium::Sms if username.starts_with('+') => mask_destination(medium, username),
-        DeliveryMedium::Sms => {
-            let digits: String = seed[2..6]
-                .iter()
-                .map(|b| char::from(b'0' + b % 10))
-                .collect();
-            mask_destination(medium, &format!("+1555000{digits}"))
-        }
     }
 }

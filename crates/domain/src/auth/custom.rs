@@ -264,6 +264,18 @@ impl Domain {
             ),
             None => None,
         };
+        match &user {
+            Some(user) => {
+                self.check_username_matches(&caller.pool, username, user)
+                    .await?;
+            }
+            None if crate::user::username_key(&caller.pool, username)
+                != crate::user::username_key(&caller.pool, &state.username) =>
+            {
+                return Err(incorrect());
+            }
+            None => {}
+        }
         let base = EventBase {
             pool: &caller.pool,
             trigger_source: "VerifyAuthChallengeResponse_Authentication",

@@ -77,6 +77,8 @@ impl Domain {
             &[username, &user.username],
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
+        self.check_username_matches(&caller.pool, username, &user)
+            .await?;
         if opened.state.device_key.as_deref() != Some(device_key.as_str()) {
             return Err(device_not_found());
         }
@@ -84,8 +86,7 @@ impl Domain {
             .user_device(&caller.pool.id, &user.sub, device_key)
             .await?
             .ok_or_else(device_not_found)?;
-        let a = srp::parse_hex(srp_a)
-            .map_err(|_| Error::invalid_parameter("SRP_A is not a valid hexadecimal number."))?;
+        let a = super::srp::parse_client_public(srp_a)?;
         let verifier = self.open_device_verifier(&device)?;
         let (b, ephemeral) = self.server_ephemeral(verifier.v())?;
         self.spend_step(&opened).await?;
@@ -150,6 +151,8 @@ impl Domain {
             &[username, &user.username],
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
+        self.check_username_matches(&caller.pool, username, &user)
+            .await?;
         if state.sign_in.device_key.as_deref() != Some(device_key.as_str()) {
             return Err(device_not_found());
         }

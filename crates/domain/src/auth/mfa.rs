@@ -10,9 +10,16 @@
 //! purpose, so the Session of one challenge cannot answer another. A challenge that takes a
 //! code also writes one row in the codes table (purpose `mfa`, one per user): the keyed hash
 //! of the challenge's random id, which binds the row to that Session, with the expiry and the
-//! count of wrong answers, so the attempt limit holds on every node. The keyed hash of an SMS
-//! or email code travels in the sealed Session itself. A wrong code leaves the Session alive
-//! (Cognito's clients let the user try again); the right one spends it and the row.
+//! expiry. The keyed hash of an SMS or email code travels in the sealed Session itself. A
+//! wrong code leaves the Session alive (Cognito's clients let the user try again); the right
+//! one spends it and the row.
+//!
+//! # Limits
+//! Every answer is counted before the code is compared (`limits`): MFA answers on the user's
+//! second-factor counter, passwordless codes on the sign-in lockout (they are a first factor),
+//! with Cognito's lockout schedule (five free, then delays from 1 s doubling to 15 min). The
+//! counter is cleared by the right code. Codes sent by SMS or email count against the user's
+//! send limit.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +30,7 @@ use super::{AuthOutcome, Caller, Opened, expired_session, missing};
 use crate::codes::{MessageContext, apply_custom_message};
 use crate::enums::{DeliveryMedium, MfaFactor, MfaMode};
 use crate::error::{Error, Result};
+use crate::limits::Counter;
 use crate::messages::{self, MessageKind, OutgoingMessage, mask_destination};
 use crate::mfa::{self, code_mismatch};
 use crate::ports::StoredCode;
@@ -30,13 +38,22 @@ use crate::tokens::NewDevice;
 use crate::user::User;
 use crate::{Domain, b64, ids};
 
-/// Wrong answers a challenge survives; the next answer finds the session dead.
-const MAX_MFA_ATTEMPTS: i32 = 5;
 /// The codes-table purposes of a user's challenges in flight: one MFA challenge and one
 /// passwordless sign-in code. Apart, so that anyone starting a passwordless sign-in for a
 /// name (which needs no password) cannot void the user's own MFA challenge.
 const MFA_CODE_PURPOSE: &str = "mfa";
 const OTP_CODE_PURPOSE: &str = "otp";
+
+/// Where a challenge's answers are counted: a passwordless code is a first factor and counts
+/// toward the sign-in lockout; an MFA code on the second-factor counter, which a right
+/// password does not clear (Cognito locks out after five wrong MFA codes).
+fn answer_counter<'a>(state: &SignInState, sub: &'a str) -> Counter<'a> {
+    if state.passwordless {
+        Counter::SignIn(sub)
+    } else {
+        Counter::SecondFactor(sub)
+    }
+}
 
 fn code_row_purpose(state: &SignInState) -> &'static str {
     if state.passwordless {
@@ -99,6 +116,10 @@ pub(crate) struct SignInState {
     /// The code is USER_AUTH's passwordless first factor (SMS_OTP, EMAIL_OTP), not MFA.
     #[serde(default)]
     pub passwordless: bool,
+    /// Who a decoy challenge's answers count against (see `choice`): the sub of the user
+    /// the name found, or the unknown-name key.
+    #[serde(default)]
+    pub decoy_for: Option<String>,
 }
 
 impl SignInState {
@@ -112,6 +133,7 @@ impl SignInState {
             choices: Vec::new(),
             secret: None,
             passwordless: false,
+            decoy_for: None,
         }
     }
 }
@@ -318,12 +340,15 @@ impl Domain {
             .ok_or_else(|| missing("USERNAME"))?;
         if opened.state.sub.is_empty() {
             // A decoy code challenge for a name that cannot use it (see `choice`): every
-            // code is a wrong one.
+            // code is a wrong one, counted as a real user's would be.
             self.check_secret_hash(
                 &caller.client,
                 &[username],
                 responses.get("SECRET_HASH").map(String::as_str),
             )?;
+            if let Some(who) = &opened.state.decoy_for {
+                self.reserve(&caller.pool.id, Counter::SignIn(who)).await?;
+            }
             return Err(code_mismatch());
         }
         let user = self.signing_in_user(caller, &opened.state).await?;
@@ -332,6 +357,8 @@ impl Domain {
             &[username, &user.username],
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
+        self.check_username_matches(&caller.pool, username, &user)
+            .await?;
         Ok((opened, user))
     }
 
@@ -368,6 +395,15 @@ impl Domain {
         let expires = self.now().plus_secs(self.session_lifetime(&caller.client));
         let mut parameters = BTreeMap::new();
         parameters.insert("USERNAME".to_owned(), user.username.clone());
+        let medium = match factor {
+            MfaFactor::Sms => Some((DeliveryMedium::Sms, "phone_number")),
+            MfaFactor::Email => Some((DeliveryMedium::Email, "email")),
+            MfaFactor::SoftwareToken => None,
+        };
+        if medium.is_some() {
+            let sends = Counter::Sends(code_row_purpose(&state), &user.sub);
+            self.reserve(&caller.pool.id, sends).await?;
+        }
         self.store
             .put_code(&StoredCode {
                 pool_id: caller.pool.id.clone(),
@@ -375,15 +411,9 @@ impl Domain {
                 purpose: code_row_purpose(&state).to_owned(),
                 hash: self.challenge_hash(&challenge_id, ""),
                 expires_at_ms: expires.millis(),
-                attempts: 0,
             })
             .await
             .map_err(Error::from)?;
-        let medium = match factor {
-            MfaFactor::Sms => Some((DeliveryMedium::Sms, "phone_number")),
-            MfaFactor::Email => Some((DeliveryMedium::Email, "email")),
-            MfaFactor::SoftwareToken => None,
-        };
         match medium {
             Some((medium, attribute)) => {
                 let destination = user
@@ -496,13 +526,16 @@ impl Domain {
             source: "Authentication",
             client_id: Some(&caller.client.client_id),
             client_metadata: Some(&caller.client_metadata),
+            detached: false,
+            sends_counted: false,
         };
         self.deliver_message(pool, user, message, &context).await?;
         Ok(code)
     }
 
-    /// Checks the answer to a code challenge against its row: the binding to this Session,
-    /// expiry and attempts first, then the code (`check`). The right code spends the row.
+    /// Checks the answer to a code challenge against its row: the binding to this Session and
+    /// its expiry, then the attempt is counted (see the module's Limits), then the code
+    /// (`check`). The right code spends the row and clears the count.
     pub(crate) async fn check_challenge_code(
         &self,
         caller: &Caller,
@@ -519,20 +552,15 @@ impl Domain {
             .map_err(Error::from)?
             .filter(|row| same(&row.hash, &binding))
             .ok_or_else(expired_session)?;
-        if stored.attempts >= MAX_MFA_ATTEMPTS || stored.expires_at_ms <= self.now().millis() {
+        if stored.expires_at_ms <= self.now().millis() {
             return Err(expired_session());
         }
-        match check.holds(self, challenge_id).await? {
-            true => {}
-            false => {
-                self.store
-                    .bump_code_attempts(&caller.pool.id, &user.sub, code_row_purpose(state))
-                    .await
-                    .map_err(Error::from)?;
-                return Err(code_mismatch());
-            }
+        let counter = answer_counter(state, &user.sub);
+        self.reserve(&caller.pool.id, counter).await?;
+        if !check.holds(self, challenge_id).await? {
+            return Err(code_mismatch());
         }
-        if self
+        if !self
             .store
             .take_code(
                 &caller.pool.id,
@@ -543,10 +571,9 @@ impl Domain {
             .await
             .map_err(Error::from)?
         {
-            Ok(())
-        } else {
-            Err(expired_session())
+            return Err(expired_session());
         }
+        self.clear(&caller.pool.id, counter).await
     }
 
     /// RespondToAuthChallenge for SMS_MFA, SOFTWARE_TOKEN_MFA and EMAIL_OTP (as MFA or as a

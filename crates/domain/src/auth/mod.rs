@@ -7,7 +7,6 @@
 mod choice;
 mod custom;
 mod device;
-mod lockout;
 pub(crate) mod mfa;
 mod migration;
 mod password;
@@ -324,6 +323,25 @@ impl Domain {
         }
     }
 
+    /// RespondToAuthChallenge's USERNAME must name the user the step is for: their username,
+    /// or a name that finds them (clients send the alias the user typed). A Session captured
+    /// for one user cannot be answered in the name of another.
+    pub(crate) async fn check_username_matches(
+        &self,
+        pool: &UserPool,
+        given: &str,
+        user: &User,
+    ) -> Result<()> {
+        if crate::user::username_key(pool, given) == crate::user::username_key(pool, &user.username)
+        {
+            return Ok(());
+        }
+        match self.find_sign_in_user(pool, given).await? {
+            Some(found) if found.sub == user.sub => Ok(()),
+            _ => Err(incorrect()),
+        }
+    }
+
     /// Finds who is signing in: by username, or by an alias that may sign in.
     pub(crate) async fn find_sign_in_user(
         &self,
@@ -478,6 +496,8 @@ impl Domain {
             &[username, &user.username],
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
+        self.check_username_matches(&caller.pool, username, &user)
+            .await?;
         crate::password::check_policy(&caller.pool.settings.password_policy, new_password)?;
         let changes = new_password_attributes(caller, responses)?;
         crate::user::apply_attribute_changes(

@@ -8,6 +8,7 @@ use crate::Domain;
 use crate::client::AppClient;
 use crate::error::{Error, Result};
 use crate::legacy_password::imported_without_password;
+use crate::limits::Counter;
 use crate::pool::UserPool;
 use crate::user::User;
 
@@ -75,26 +76,26 @@ impl Domain {
                 return Err(Error::user_not_found());
             }
             // The same work as a wrong password, counted against the name that was tried,
-            // so neither the answer nor its timing tells that the user does not exist.
-            let key = self.unknown_user_key(&pool.id, username);
-            self.check_lockout(&pool.id, &key).await?;
+            // so neither the answer, nor the lockout, nor the timing tells that the user does
+            // not exist.
+            let key = self.unknown_user_key(pool, username);
+            self.reserve(&pool.id, Counter::SignIn(&key)).await?;
             let salt = [0u8; 16];
             let _ = cognate_crypto::srp::verifier(pool.srp_pool_name(), username, password, &salt);
-            self.record_failed_password(&pool.id, &key).await?;
             return Err(incorrect());
         };
         if !user.enabled {
             return Err(Error::user_disabled());
         }
-        let had_failures = self.check_lockout(&pool.id, &user.sub).await?;
+        // Nothing is compared for a user imported without a password, so nothing is counted.
         imported_without_password(&user, hides_existence)?;
+        // The attempt counts before the password is compared, so concurrent guesses cannot
+        // all pass one check of the lockout; the right password clears the count.
+        self.reserve(&pool.id, Counter::SignIn(&user.sub)).await?;
         if !self.password_matches(pool, &user, password)? {
-            self.record_failed_password(&pool.id, &user.sub).await?;
             return Err(incorrect());
         }
-        if had_failures {
-            self.clear_failed_passwords(&pool.id, &user.sub).await?;
-        }
+        self.clear(&pool.id, Counter::SignIn(&user.sub)).await?;
         self.finish_legacy_password(pool, user, password).await
     }
 
@@ -120,15 +121,17 @@ impl Domain {
         ))
     }
 
-    /// The lockout key of a name that matches no user (a keyed hash, so the store never holds
-    /// the names people tried).
-    pub(crate) fn unknown_user_key(&self, pool_id: &str, username: &str) -> String {
+    /// What the limits count a name that matches no user under: a keyed hash (so the store
+    /// never holds the names people tried) of the name as the pool compares names, so that
+    /// "Alice" and "alice" in a case-insensitive pool share one counter, as a real user's do.
+    pub(crate) fn unknown_user_key(&self, pool: &UserPool, username: &str) -> String {
+        let name = crate::user::username_key(pool, username);
         format!(
             "unknown:{}",
             hex::encode(
                 &self
                     .keys
-                    .hash("unknown-user", format!("{pool_id}:{username}").as_bytes())[..16]
+                    .hash("unknown-user", format!("{}:{name}", pool.id).as_bytes())[..16]
             )
         )
     }

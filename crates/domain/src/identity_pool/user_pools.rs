@@ -67,6 +67,17 @@ impl UserPoolLogins for Domain {
         claims: &Map<String, Value>,
     ) -> Result<(), IdTokenRejection> {
         let text = |name: &str| claims.get(name).and_then(Value::as_str);
+        // The user first: disabling a user also revokes their sessions (issue 10), and "not
+        // active" is the more useful of the two answers for a disabled user's token.
+        let sub = text("sub").ok_or(IdTokenRejection::UserInactive)?;
+        let user = self
+            .store
+            .get_user_by_sub(pool_id, sub)
+            .await
+            .map_err(|e| IdTokenRejection::Internal(e.into()))?;
+        if !user.is_some_and(|user| user.enabled) {
+            return Err(IdTokenRejection::UserInactive);
+        }
         let origin_jti = text("origin_jti").ok_or(IdTokenRejection::Revoked)?;
         let session = self
             .store
@@ -76,15 +87,6 @@ impl UserPoolLogins for Domain {
         if !session.is_some_and(|s| s.revoked.is_none() && s.pool_id == pool_id) {
             return Err(IdTokenRejection::Revoked);
         }
-        let sub = text("sub").ok_or(IdTokenRejection::UserInactive)?;
-        let user = self
-            .store
-            .get_user_by_sub(pool_id, sub)
-            .await
-            .map_err(|e| IdTokenRejection::Internal(e.into()))?;
-        match user {
-            Some(user) if user.enabled => Ok(()),
-            _ => Err(IdTokenRejection::UserInactive),
-        }
+        Ok(())
     }
 }

@@ -266,11 +266,13 @@ impl Domain {
                 );
             }
             (Some(challenge), method) => {
+                // Cognito accepts only S256. RFC 7636's `plain` (also what an absent method
+                // means) hands the verifier to whoever sees the authorization request.
                 let method = method.unwrap_or("plain");
-                if method != "S256" && method != "plain" {
+                if method != "S256" {
                     return fail(
                         OAuthErrorCode::InvalidRequest,
-                        "code_challenge_method must be S256 or plain.",
+                        "code_challenge_method must be S256.",
                     );
                 }
                 if !is_pkce_value(challenge) {

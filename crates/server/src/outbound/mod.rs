@@ -19,6 +19,7 @@ pub use smtp::SmtpMailer;
 pub use triggers::{HttpTriggers, webhook_signature};
 
 /// Routes each message to the sender for its medium.
+#[derive(Clone)]
 pub struct Outbound {
     pub smtp: Option<SmtpMailer>,
     pub sms: Option<SmsWebhook>,
@@ -41,5 +42,15 @@ impl MessageSender for Outbound {
                 None => Err("no SMS sender is configured".to_owned()),
             },
         }
+    }
+
+    /// Sends on a task of its own, so the request that caused the message does not wait.
+    async fn send_detached(&self, message: OutgoingMessage) {
+        let outbound = self.clone();
+        tokio::spawn(async move {
+            if let Err(detail) = outbound.send(&message).await {
+                tracing::warn!(pool_id = %message.pool_id, medium = %message.medium, %detail, "message delivery failed");
+            }
+        });
     }
 }

@@ -7,6 +7,7 @@ use cognate_domain::messages::OutgoingMessage;
 
 use crate::config::SmsConfig;
 
+#[derive(Clone)]
 pub struct SmsWebhook {
     client: reqwest::Client,
     url: String,

@@ -444,7 +444,7 @@ on_both_backends!(discovery_lists_the_domain_endpoints, |server| {
     }
     assert_eq!(
         with["code_challenge_methods_supported"],
-        serde_json::json!(["S256", "plain"])
+        serde_json::json!(["S256"])
     );
     assert_eq!(
         with["grant_types_supported"],

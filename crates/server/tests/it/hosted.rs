@@ -544,7 +544,22 @@ on_both_backends!(authorize_errors, |server| {
                 ("code_challenge_method", "S512"),
             ],
             "invalid_request",
-            "code_challenge_method must be S256 or plain.",
+            "code_challenge_method must be S256.",
+        ),
+        // Issue 10: Cognito accepts only S256; `plain` (also when the method is left out)
+        // would give the verifier away with the authorization request.
+        (
+            &[
+                ("code_challenge", &"a".repeat(43)),
+                ("code_challenge_method", "plain"),
+            ],
+            "invalid_request",
+            "code_challenge_method must be S256.",
+        ),
+        (
+            &[("code_challenge", &"a".repeat(43))],
+            "invalid_request",
+            "code_challenge_method must be S256.",
         ),
     ];
     for (extra, error, description) in cases {

@@ -843,6 +843,13 @@ on_both_backends!(
             .send()
             .await
             .unwrap();
+        // Disabling revoked alice's sessions (issue 10): her old token stays refused once she
+        // is enabled again, and a new sign-in gives her one that works.
+        assert_eq!(
+            get_id(federated.provider.clone(), token.clone()).await,
+            not_authorized("Invalid login token. The token has been revoked.")
+        );
+        let token = federated.id_token(&idp, "alice").await;
         // An expired token.
         server.clock.advance_secs(3700);
         let (code, message) = get_id(federated.provider.clone(), token.clone()).await;

@@ -98,7 +98,7 @@ pub(crate) async fn finished(
     }
 }
 
-async fn new_job(
+pub(crate) async fn new_job(
     client: &Client,
     pool: &str,
     hashes: Option<PasswordHashingAlgorithmType>,

@@ -49,6 +49,8 @@ mod moving;
 // Operations: the command line, health and metrics, several nodes, hardening.
 mod cli;
 mod cluster;
+mod hardening;
+mod http_limits;
 mod operator;
 mod security;
 

@@ -386,7 +386,9 @@ on_both_backends!(
                 .send()
                 .await,
         );
-        assert_eq!(message, "User is disabled.");
+        // Disabling ends the user's sessions (issue 10), so the token stays refused after the
+        // user is enabled again.
+        assert_eq!(message, "Access Token has been revoked");
         client
             .admin_enable_user()
             .user_pool_id(&app.pool)
@@ -394,6 +396,15 @@ on_both_backends!(
             .send()
             .await
             .unwrap();
+        let (_, message) = error_of(
+            client
+                .get_user()
+                .access_token(four.access_token().unwrap())
+                .send()
+                .await,
+        );
+        assert_eq!(message, "Access Token has been revoked");
+        let four = flows::tokens(&client, &app, "vic", "Passw0rd!").await;
         client
             .admin_delete_user()
             .user_pool_id(&app.pool)

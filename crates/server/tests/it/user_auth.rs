@@ -19,7 +19,7 @@ use crate::support::flows::{App, attr, now_secs, respond_password_verifier};
 const EXPIRED: &str = "Invalid session for the user, session is expired.";
 
 /// A pool allowing password, email and SMS first factors, and a client allowing USER_AUTH.
-async fn choice_app(client: &Client) -> App {
+pub(crate) async fn choice_app(client: &Client) -> App {
     choice_app_with(client, None).await
 }
 
@@ -68,7 +68,7 @@ async fn choice_app_with(
     }
 }
 
-fn user_auth(
+pub(crate) fn user_auth(
     client: &Client,
     app: &App,
     username: &str,
@@ -81,7 +81,7 @@ fn user_auth(
         .auth_parameters("USERNAME", username)
 }
 
-fn select(
+pub(crate) fn select(
     client: &Client,
     app: &App,
     session: &str,

@@ -63,7 +63,7 @@ impl Node {
     }
 }
 
-fn sdk_client(url: &str, access_key: &str, secret: &str) -> Client {
+pub fn sdk_client(url: &str, access_key: &str, secret: &str) -> Client {
     sdk_client_in(url, access_key, secret, REGION)
 }
 

@@ -89,6 +89,16 @@ impl SmtpSink {
     pub async fn mail_to(&self, to: &str) -> Mail {
         self.nth_mail_to(to, 1).await
     }
+
+    /// How many mails to `to` have arrived so far.
+    pub fn count_to(&self, to: &str) -> usize {
+        self.mails
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t == to))
+            .count()
+    }
 }
 
 fn angle_address(line: &str) -> String {

@@ -6,7 +6,7 @@
 
 use crate::Domain;
 use crate::enums::{DeliveryMedium, RecoveryOptionName};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::limits::Counter;
 use crate::messages::{self, MessageKind, OutgoingMessage};
 use crate::pool::UserPool;
@@ -272,8 +272,5 @@ impl Domain {
 
 /// CodeMismatchException with Cognito's message.
 pub(crate) fn code_mismatch() -> Error {
-    Error::new(
-        ErrorKind::CodeMismatch,
-        "Invalid verification code provided, please try again.",
-    )
+    Error::code_mismatch()
 }

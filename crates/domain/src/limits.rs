@@ -19,7 +19,7 @@
 //! lists the numbers and the reasons for them.
 
 use crate::Domain;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::ports::{AttemptLimit, Backoff};
 
 const MINUTE_MS: i64 = 60_000;
@@ -152,9 +152,7 @@ impl Counter<'_> {
     /// Cognito's answer when the limit refuses an attempt.
     fn refusal(self) -> Error {
         match self {
-            Counter::SignIn(_) | Counter::SecondFactor(_) => {
-                Error::not_authorized("Password attempts exceeded")
-            }
+            Counter::SignIn(_) | Counter::SecondFactor(_) => Error::password_attempts_exceeded(),
             Counter::Answers(..) | Counter::Sends(..) | Counter::PasswordChange(_) => {
                 attempt_limit_exceeded()
             }
@@ -164,10 +162,7 @@ impl Counter<'_> {
 
 /// LimitExceededException with Cognito's message.
 pub(crate) fn attempt_limit_exceeded() -> Error {
-    Error::new(
-        ErrorKind::LimitExceeded,
-        "Attempt limit exceeded, please try after some time.",
-    )
+    Error::code_attempts_exceeded()
 }
 
 impl Domain {
@@ -201,6 +196,7 @@ impl Domain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn counters_of_different_kinds_and_purposes_never_share_a_key() {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::client::AppClient;
 use crate::codes::{CodePurpose, MessageContext, recovery_destination};
 use crate::enums::{DeliveryMedium, UserStatus, VerifiableAttribute};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::limits::Counter;
 use crate::messages::{decoy_destination, mask_destination};
 use crate::pool::UserPool;

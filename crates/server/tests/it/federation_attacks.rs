@@ -17,8 +17,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognate_crypto::jwt::RsaSigningKey;
 use serde_json::json;
 
-use crate::support::hosted::{CALLBACK, SiteOptions, location, params_of, site};
 use crate::on_both_backends;
+use crate::support::hosted::{CALLBACK, SiteOptions, location, params_of, site};
 
 const CLIENT: &str = "evil-client";
 

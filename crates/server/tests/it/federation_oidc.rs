@@ -9,12 +9,12 @@ use aws_sdk_cognitoidentityprovider::types::{IdentityProviderTypeType, OAuthFlow
 
 use cognate_federation::config::{GoogleEndpoints, SocialEndpoints};
 
+use crate::on_both_backends;
 use crate::support::flows::{attr, claims};
 use crate::support::hosted::{
     CALLBACK, PASSWORD, SIGNED_OUT, Site, SiteOptions, location, params_of, site, submit_login,
     token_request,
 };
-use crate::on_both_backends;
 use crate::support::{Backend, Options, TestServer, error_of};
 
 /// The upstream: a pool of another server, with a confidential client whose callback is the

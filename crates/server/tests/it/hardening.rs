@@ -9,11 +9,11 @@ use aws_sdk_cognitoidentityprovider::types::{
     PreventUserExistenceErrorTypes, UsernameAttributeType,
 };
 
-use crate::flows::{
-    self, App, AppOptions, app, attr, confirmed_user, password_sign_in, srp_sign_in,
-};
 use crate::on_both_backends;
 use crate::support::error_of;
+use crate::support::flows::{
+    self, App, AppOptions, app, attr, confirmed_user, password_sign_in, srp_sign_in,
+};
 
 const LIMIT_EXCEEDED: (&str, &str) = (
     "LimitExceededException",

@@ -344,8 +344,8 @@ async fn issue10_sqlite_files_and_the_data_directory_are_private() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue10_import_uploads_stream_past_the_body_limit_but_not_when_stalled() {
-    use crate::flows::{AppOptions, app};
     use crate::import_jobs::{csv_header, curl_upload, new_job, row};
+    use crate::support::flows::{AppOptions, app};
     // A body limit far below the file's size: the upload route streams instead.
     let server = TestServer::start_configured(Backend::Sqlite, Options { dev: false }, |raw| {
         raw.max_body_bytes = Some(1024);

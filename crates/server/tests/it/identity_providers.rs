@@ -11,9 +11,9 @@ use aws_sdk_cognitoidentityprovider::types::{
     IdentityProviderType, IdentityProviderTypeType, ProviderUserIdentifierType,
 };
 
-use crate::support::hosted::{SiteOptions, site};
 use crate::on_both_backends;
 use crate::support::error_of;
+use crate::support::hosted::{SiteOptions, site};
 
 /// The IdP metadata samlify publishes for the fixtures of `crates/federation`.
 pub const SAML_METADATA: &str =

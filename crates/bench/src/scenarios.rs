@@ -8,6 +8,7 @@ use cognate_crypto::srp;
 use serde_json::{Value, json};
 
 use crate::client::Api;
+use crate::crypto::OpenSsl;
 use crate::load::{self, HEADER, Settings, Stats};
 use crate::server::ServerProcess;
 
@@ -72,8 +73,13 @@ fn print_peak_and_paced(name: &str, peak: &Stats, paced: &Stats) {
     println!("{}", paced.row(&format!("{name} (at 70% of peak)")));
 }
 
-/// Runs a flow at peak, then paced at 70% of that peak.
-async fn peak_and_paced<F, Fut>(name: &str, settings: Settings, server: &ServerProcess, op: F)
+/// Runs a flow at peak, then paced at 70% of that peak; returns the peak.
+async fn peak_and_paced<F, Fut>(
+    name: &str,
+    settings: Settings,
+    server: &ServerProcess,
+    op: F,
+) -> Stats
 where
     F: Fn(usize, u64) -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
@@ -81,6 +87,71 @@ where
     let peak = load::run(settings, server, None, op.clone()).await;
     let paced = load::run(settings, server, Some(peak.per_second * 0.7), op).await;
     print_peak_and_paced(name, &peak, &paced);
+    peak
+}
+
+/// A measured flow and the crypto it needs: 3072-bit exponentiations, RS256 signatures and
+/// verifications.
+struct FlowCrypto {
+    name: &'static str,
+    exponentiations: f64,
+    signatures: f64,
+    verifications: f64,
+}
+
+const SRP_FLOW: FlowCrypto = FlowCrypto {
+    name: "SRP sign-in (2 round trips)",
+    exponentiations: 3.0,
+    signatures: 2.0,
+    verifications: 0.0,
+};
+const PASSWORD_FLOW: FlowCrypto = FlowCrypto {
+    name: "password sign-in",
+    exponentiations: 1.0,
+    signatures: 2.0,
+    verifications: 0.0,
+};
+const REFRESH_FLOW: FlowCrypto = FlowCrypto {
+    name: "refresh",
+    exponentiations: 0.0,
+    signatures: 2.0,
+    verifications: 0.0,
+};
+const GET_USER_FLOW: FlowCrypto = FlowCrypto {
+    name: "GetUser",
+    exponentiations: 0.0,
+    signatures: 0.0,
+    verifications: 1.0,
+};
+
+/// Each flow's server CPU beside the time OpenSSL (measured in the same run) needs for the
+/// flow's crypto alone: a ratio above 1 means the whole server does the flow in less CPU
+/// than OpenSSL's crypto would take.
+fn print_against_openssl(openssl: Option<OpenSsl>, measured: &[(&FlowCrypto, Stats)]) {
+    let Some(o) = openssl else {
+        println!("(`openssl` not found: no OpenSSL comparison)");
+        return;
+    };
+    println!(
+        "OpenSSL in the same run: ffdh3072 {:.0} µs, rsa2048 sign {:.0} µs, verify {:.1} µs.",
+        o.ffdh3072, o.rsa2048_sign, o.rsa2048_verify
+    );
+    println!();
+    println!(
+        "| flow | server CPU ms/flow (peak) | OpenSSL's crypto ms/flow | OpenSSL crypto / server CPU |"
+    );
+    println!("|---|---|---|---|");
+    for (flow, peak) in measured {
+        let openssl_ms = o.flow_ms(flow.exponentiations, flow.signatures)
+            + flow.verifications * o.rsa2048_verify / 1000.0;
+        println!(
+            "| {} | {:.3} | {:.3} | {:.2} |",
+            flow.name,
+            peak.server_cpu_ms_per_op,
+            openssl_ms,
+            openssl_ms / peak.server_cpu_ms_per_op
+        );
+    }
 }
 
 struct SrpWorker {
@@ -201,6 +272,9 @@ pub async fn flows(
     only: Option<&str>,
 ) -> anyhow::Result<()> {
     let wanted = |name: &str| only.is_none_or(|o| name.contains(o));
+    // Before the server starts, so the two do not compete for the cores.
+    let openssl = OpenSsl::measure(3);
+    let mut measured = Vec::new();
     let server = ServerProcess::start(binary, database).await?;
     let api = Api::new(&server.url);
     let pool = create_pool(&api).await?;
@@ -223,31 +297,27 @@ pub async fn flows(
         srp_workers(settings.concurrency)?,
     ));
     let srp_state = shared.clone();
-    if wanted("SRP sign-in (2 round trips)") {
-        peak_and_paced(
-            "SRP sign-in (2 round trips)",
-            settings,
-            &server,
-            move |worker, _| {
-                let s = srp_state.clone();
-                async move {
-                    let (api, client_id, pool_name, users, workers) = &*s;
-                    srp_sign_in(
-                        api,
-                        client_id,
-                        pool_name,
-                        &users[worker % users.len()],
-                        &workers[worker],
-                    )
-                    .await
-                }
-            },
-        )
+    if wanted(SRP_FLOW.name) {
+        let peak = peak_and_paced(SRP_FLOW.name, settings, &server, move |worker, _| {
+            let s = srp_state.clone();
+            async move {
+                let (api, client_id, pool_name, users, workers) = &*s;
+                srp_sign_in(
+                    api,
+                    client_id,
+                    pool_name,
+                    &users[worker % users.len()],
+                    &workers[worker],
+                )
+                .await
+            }
+        })
         .await;
+        measured.push((&SRP_FLOW, peak));
     }
     let password_state = shared.clone();
-    if wanted("password sign-in") {
-        peak_and_paced("password sign-in", settings, &server, move |worker, _| {
+    if wanted(PASSWORD_FLOW.name) {
+        let peak = peak_and_paced(PASSWORD_FLOW.name, settings, &server, move |worker, _| {
             let s = password_state.clone();
             async move {
                 let (api, client_id, _, users, _) = &*s;
@@ -257,6 +327,7 @@ pub async fn flows(
             }
         })
         .await;
+        measured.push((&PASSWORD_FLOW, peak));
     }
     let mut sessions = Vec::new();
     for worker in 0..settings.concurrency {
@@ -264,8 +335,8 @@ pub async fn flows(
     }
     let sessions = Arc::new((api.clone(), client_id.clone(), sessions));
     let refresh_state = sessions.clone();
-    if wanted("refresh") {
-        peak_and_paced("refresh", settings, &server, move |worker, _| {
+    if wanted(REFRESH_FLOW.name) {
+        let peak = peak_and_paced(REFRESH_FLOW.name, settings, &server, move |worker, _| {
         let s = refresh_state.clone();
         async move {
             let (api, client_id, sessions) = &*s;
@@ -279,10 +350,11 @@ pub async fn flows(
         }
     })
     .await;
+        measured.push((&REFRESH_FLOW, peak));
     }
     let get_user_state = sessions.clone();
-    if wanted("GetUser") {
-        peak_and_paced("GetUser", settings, &server, move |worker, _| {
+    if wanted(GET_USER_FLOW.name) {
+        let peak = peak_and_paced(GET_USER_FLOW.name, settings, &server, move |worker, _| {
             let s = get_user_state.clone();
             async move {
                 let (api, _, sessions) = &*s;
@@ -293,7 +365,10 @@ pub async fn flows(
             }
         })
         .await;
+        measured.push((&GET_USER_FLOW, peak));
     }
+    println!();
+    print_against_openssl(openssl, &measured);
     println!();
     server.stop();
     Ok(())

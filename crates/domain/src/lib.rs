@@ -101,6 +101,8 @@ pub struct Domain {
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
     keys: Keyring,
+    /// The SRP group with its generator table, built once (see `cognate_crypto::srp::SrpGroup`).
+    srp: cognate_crypto::srp::SrpGroup,
     config: DomainConfig,
     /// Signing keys opened on this node (TTL-bounded, see `signing`).
     key_cache: signing::KeyCache,
@@ -132,6 +134,7 @@ impl Domain {
             clock: ports.clock,
             random: ports.random,
             keys,
+            srp: cognate_crypto::srp::SrpGroup::new(),
             config,
             key_cache: signing::KeyCache::default(),
             pool_cache: cache::TtlCache::new(SETTINGS_TTL_MS),

@@ -780,8 +780,9 @@ impl Domain {
     ) -> Result<PasswordRecord> {
         let mut salt = [0u8; 16];
         self.random().fill(&mut salt);
-        let verifier =
-            cognate_crypto::srp::verifier(pool.srp_pool_name(), username, password, &salt);
+        let verifier = self
+            .srp
+            .verifier(pool.srp_pool_name(), username, password, &salt);
         let now = self.now();
         let validity_days = i64::from(
             pool.settings

@@ -1,4 +1,4 @@
-//! The RFC 3526 / RFC 5054 3072-bit group, Cognito's integer encoding, and exponentiation.
+//! The RFC 3526 / RFC 5054 3072-bit group, Cognito's integer encoding, and secret exponents.
 
 use crypto_bigint::modular::ConstMontyForm;
 use crypto_bigint::{CtEq, U256, U3072, Uint, const_monty_params};
@@ -156,23 +156,6 @@ impl Exponent {
     pub(crate) fn bits(&self) -> u32 {
         self.bits
     }
-}
-
-/// `base^exponent mod N` in constant time for a given `exponent_bits`: only the bit count,
-/// never the exponent's value, shapes the sequence of operations.
-pub(crate) fn pow_mod<const L: usize>(
-    base: &U3072,
-    exponent: &Uint<L>,
-    exponent_bits: u32,
-) -> U3072 {
-    Element::new(base)
-        .pow_bounded_exp(exponent, exponent_bits)
-        .retrieve()
-}
-
-/// `g^x mod N` for a 256-bit `x` (a password hash or `u`).
-pub(crate) fn g_pow_256(x: &U256) -> U3072 {
-    pow_mod(&G, x, U256::BITS)
 }
 
 /// Reads a SHA-256 output as an unsigned integer.

@@ -1,7 +1,8 @@
 //! SRP tests: the reference vectors, round trips, a differential check of the modular
 //! exponentiation against `num-bigint`, and the legacy `u` key derivation.
 
-use super::group::{Element, pow_mod};
+use super::exp::pow_mod;
+use super::group::Element;
 use super::*;
 use num_bigint::BigUint;
 use proptest::prelude::*;

@@ -81,7 +81,9 @@ impl Domain {
             let key = self.unknown_user_key(pool, username);
             self.reserve(&pool.id, Counter::SignIn(&key)).await?;
             let salt = [0u8; 16];
-            let _ = cognate_crypto::srp::verifier(pool.srp_pool_name(), username, password, &salt);
+            let _ = self
+                .srp
+                .verifier(pool.srp_pool_name(), username, password, &salt);
             return Err(incorrect());
         };
         if !user.enabled {
@@ -112,7 +114,7 @@ impl Domain {
         let Some(verifier) = self.open_password(pool, user)? else {
             return Ok(false);
         };
-        Ok(cognate_crypto::srp::password_verifier_matches(
+        Ok(self.srp.password_verifier_matches(
             pool.srp_pool_name(),
             &user.username,
             password,

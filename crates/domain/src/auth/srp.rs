@@ -154,7 +154,7 @@ impl Domain {
         for _ in 0..4 {
             let mut b = [0u8; 32];
             self.random().fill(&mut b);
-            if let Ok(ephemeral) = ServerEphemeral::new(v, &b) {
+            if let Ok(ephemeral) = self.srp.server_ephemeral(v, &b) {
                 return Ok((b, ephemeral));
             }
         }

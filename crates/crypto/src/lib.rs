@@ -27,9 +27,9 @@
 //! Pure: no async, no I/O, no clock (callers pass `now` in); randomness is either passed in
 //! as bytes or drawn from an injectable [`random::RandomSource`], except the AEAD nonce and
 //! RSA key generation, which stay inside aws-lc-rs.
-//! Secret-dependent arithmetic is constant-time (SRP's `b`, `x` and `v` go through
-//! crypto-bigint's constant-time Montgomery exponentiation; MACs are compared in constant
-//! time). Secrets are redacted in `Debug` and zeroized on drop.
+//! Secret-dependent arithmetic is constant-time (SRP's `b`, `x` and `v` only meet
+//! constant-time Montgomery arithmetic and whole-table scans, see `srp`; MACs are compared in
+//! constant time). Secrets are redacted in `Debug` and zeroized on drop.
 
 // The workspace denies unwrap/expect/panic for library code; tests may use them (house
 // rules), and there is no workspace `clippy.toml` with `allow-unwrap-in-tests` yet.

@@ -50,7 +50,6 @@ pub use timestamp::{format_timestamp, parse_timestamp};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use crypto_bigint::{CtEq, U256, U4096};
-use zeroize::Zeroize;
 
 use crate::mac::{hkdf_sha256_block, hmac_sha256, hmac_sha256_verify, sha256};
 use crate::secret::{Secret, SecretBytes};
@@ -160,15 +159,7 @@ impl std::fmt::Debug for SrpGroup {
 /// fits it (the length is public, so the choice reveals nothing), plainly otherwise.
 fn g_pow(group: Option<&SrpGroup>, exponent: &[u64], bits: u32) -> Residue {
     match group {
-        Some(group) if bits <= TABLE_EXPONENT_BITS => {
-            let mut words = [0u64; U256::LIMBS];
-            for (word, &value) in words.iter_mut().zip(exponent) {
-                *word = value;
-            }
-            let power = group.generator.pow(&U256::from_words(words));
-            words.zeroize();
-            power
-        }
+        Some(group) if bits <= TABLE_EXPONENT_BITS => group.generator.pow(exponent),
         _ => pow_secret(&Residue::new(&G), exponent, bits),
     }
 }

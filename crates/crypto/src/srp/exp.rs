@@ -79,14 +79,14 @@ impl FixedBase {
         Self { tables }
     }
 
-    /// `base^exponent` in constant time.
-    pub(crate) fn pow(&self, exponent: &U256) -> Residue {
+    /// `base^exponent` in constant time, for an exponent below `2^TABLE_EXPONENT_BITS` given
+    /// as little-endian words (any number of them; the comb reads its 256 bits).
+    pub(crate) fn pow(&self, exponent: &[u64]) -> Residue {
         self.pow_observed(exponent, &mut |_| {})
     }
 
     /// [`Self::pow`], telling `seen` about every table entry as it is read.
-    fn pow_observed(&self, exponent: &U256, seen: &mut impl FnMut(&Residue)) -> Residue {
-        let words = exponent.as_words();
+    fn pow_observed(&self, words: &[u64], seen: &mut impl FnMut(&Residue)) -> Residue {
         let mut acc: Option<Residue> = None;
         // Column offsets from the highest down; one squaring per offset lifts what the
         // blocks added before by one bit.

@@ -107,11 +107,12 @@ impl Residue {
         let mut digits = [0u64; LIMBS];
         let mut out = [0u64; LIMBS];
         let mut acc = Accumulator::ZERO;
-        for i in 0..2 * LIMBS {
-            let first = (i + 1).saturating_sub(LIMBS);
-            // Each cross product a_j·a_(i−j), j < i − j, appears twice in the column.
+        // The same columns as `mul`, but each cross product a_j·a_(i−j), j < i − j, is
+        // summed once and doubled. (Two loops with plain bounds compile to tighter code than
+        // one loop over all columns.)
+        for i in 0..LIMBS {
             let mut cross = Accumulator::ZERO;
-            let mut j = first;
+            let mut j = 0;
             while j < i - j {
                 cross.add_product(a[j], a[i - j]);
                 j += 1;
@@ -120,16 +121,29 @@ impl Residue {
             if i % 2 == 0 {
                 acc.add_product(a[i / 2], a[i / 2]);
             }
-            for j in first..i.min(LIMBS) {
+            for j in 0..i {
                 acc.add_product(digits[j], MODULUS[i - j]);
             }
-            if i < LIMBS {
-                let digit = acc.low();
-                digits[i] = digit;
-                acc.add_product(digit, MODULUS[0]);
-            } else {
-                out[i - LIMBS] = acc.low();
+            let digit = acc.low();
+            digits[i] = digit;
+            acc.add_product(digit, MODULUS[0]);
+            acc.shift_word();
+        }
+        for i in LIMBS..2 * LIMBS {
+            let mut cross = Accumulator::ZERO;
+            let mut j = i - LIMBS + 1;
+            while j < i - j {
+                cross.add_product(a[j], a[i - j]);
+                j += 1;
             }
+            acc.add_doubled(&cross);
+            if i % 2 == 0 {
+                acc.add_product(a[i / 2], a[i / 2]);
+            }
+            for j in (i - LIMBS + 1)..LIMBS {
+                acc.add_product(digits[j], MODULUS[i - j]);
+            }
+            out[i - LIMBS] = acc.low();
             acc.shift_word();
         }
         Self(subtract_modulus_if_needed(&out, acc.low()))

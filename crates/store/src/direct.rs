@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use cognate_domain::ports::{StoreError, StoreResult};
+use rusqlite::config::DbConfig;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, Row, ToSql};
 
@@ -167,6 +168,12 @@ impl DirectReads {
         // Read-only already refuses writes; `query_only` says so at the statement too, as
         // on sqlx's readers.
         conn.pragma_update(None, "query_only", true)?;
+        // Plans must not depend on bound values. Without this, SQLite (3.51) reads the value
+        // bound to `LIMIT $n` while planning and then treats any new binding of it as a reason
+        // to compile the statement again, so every paged read (the groups of a user, on each
+        // sign-in and refresh) was re-prepared on every call: about 130 000 instructions,
+        // more than the rest of the read. The planner has no statistics to use values for.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)
     }
@@ -273,6 +280,29 @@ mod tests {
         let write: Option<StoreResult<Option<(i64,)>>> =
             reads.one("test", "DELETE FROM t RETURNING n", &[]);
         assert!(matches!(write, Some(Err(_))));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Issue 15: a `LIMIT $n` read ran through a full re-prepare on every call.
+    #[test]
+    fn issue15_a_limit_parameter_does_not_recompile_the_statement() {
+        let dir = std::env::temp_dir().join(format!("cognate-direct-limit-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let reads = reads(&dir);
+        let sql = "SELECT k FROM t WHERE n >= $1 ORDER BY k LIMIT $2";
+        for limit in [1, 2, 1, 5] {
+            let found: Option<StoreResult<Vec<(String,)>>> =
+                reads.all("test", sql, &[Bind::Int(0), Bind::Int(limit)]);
+            assert_eq!(found.unwrap().unwrap().len(), limit.min(2) as usize);
+        }
+        let reprepared = reads
+            .with_reader(|conn| {
+                let statement = conn.prepare_cached(sql).unwrap();
+                Ok(statement.get_status(rusqlite::StatementStatus::RePrepare))
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(reprepared, 0);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -66,7 +66,11 @@ where
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut ticker = interval.map(|i| {
-                let mut t = tokio::time::interval(i);
+                // Each worker starts at its own phase of the interval, so the paced load
+                // arrives spread out rather than as a burst from every worker at once (which
+                // measured the burst's queue, not the server's latency at that rate).
+                let phase = i.mul_f64(worker as f64 / settings.concurrency as f64);
+                let mut t = tokio::time::interval_at(tokio::time::Instant::now() + phase, i);
                 t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 t
             });

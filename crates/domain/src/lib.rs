@@ -52,7 +52,7 @@ pub mod keys;
 pub mod legacy_password;
 pub mod limits;
 pub mod messages;
-pub mod mfa;
+pub mod mfa_settings;
 pub mod oauth;
 pub mod passkeys;
 pub mod password;

@@ -1,7 +1,7 @@
 //! Second factors: AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference and
 //! AdminSetUserMFAPreference; and GetUserAuthFactors (the first factors USER_AUTH offers).
 
-use cognate_domain::mfa::{Enrolment, FactorPreference, MfaPreferences};
+use cognate_domain::mfa_settings::{Enrolment, FactorPreference, MfaPreferences};
 use cognate_wire::idp::*;
 
 use super::Ctx;

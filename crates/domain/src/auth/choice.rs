@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::mfa::{SignInState, TokenSource};
+use super::second_factor::{SignInState, TokenSource};
 use super::{AuthOutcome, Caller, Opened, expired_session, missing};
 use crate::client::AppClient;
 use crate::enums::{DeliveryMedium, ExplicitAuthFlow, MfaFactor, UserStatus};
@@ -378,10 +378,10 @@ impl Domain {
                 );
                 let session = self.step_session(
                     caller,
-                    super::mfa::challenge_purpose(factor, true),
+                    super::one_time_codes::challenge_purpose(factor, true),
                     &decoy_state(&decoy_for),
                 )?;
-                (super::mfa::challenge_name(factor, true), session)
+                (super::one_time_codes::challenge_name(factor, true), session)
             }
             "WEB_AUTHN" => {
                 let (mut options, assertion) = self.decoy_assertion_options(pool).await?;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use cognate_crypto::srp;
 use serde::{Deserialize, Serialize};
 
-use super::mfa::{SignInState, TokenSource};
+use super::second_factor::{SignInState, TokenSource};
 use super::{AuthOutcome, Caller, Opened, expired_session, incorrect, missing};
 use crate::devices::device_not_found;
 use crate::error::{Error, Result};

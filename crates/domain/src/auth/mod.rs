@@ -7,9 +7,11 @@
 mod choice;
 mod custom;
 mod device;
-pub(crate) mod mfa;
+pub(crate) mod mfa_setup;
 mod migration;
+pub(crate) mod one_time_codes;
 mod password;
+pub(crate) mod second_factor;
 mod session;
 mod srp;
 
@@ -379,8 +381,13 @@ impl Domain {
             }
             _ => {}
         }
-        self.second_factor(caller, user, device_key, mfa::TokenSource::Authentication)
-            .await
+        self.second_factor(
+            caller,
+            user,
+            device_key,
+            second_factor::TokenSource::Authentication,
+        )
+        .await
     }
 
     /// Tokens at the end of a sign-in, after the post authentication trigger; the session
@@ -531,7 +538,7 @@ impl Domain {
             caller,
             user,
             opened.state.device_key,
-            mfa::TokenSource::NewPasswordChallenge,
+            second_factor::TokenSource::NewPasswordChallenge,
         )
         .await
     }

@@ -257,12 +257,15 @@ impl Rekey<'_> {
         }
         if let Some(token) = &mut user.software_token.verified {
             self.reseal(
-                &crate::mfa::secret_purpose(&pool_id, &sub, false),
+                &crate::mfa_settings::secret_purpose(&pool_id, &sub, false),
                 &mut token.sealed_secret,
             )?;
         }
         if let Some(pending) = &mut user.software_token.pending {
-            self.reseal(&crate::mfa::secret_purpose(&pool_id, &sub, true), pending)?;
+            self.reseal(
+                &crate::mfa_settings::secret_purpose(&pool_id, &sub, true),
+                pending,
+            )?;
         }
         Ok(())
     }

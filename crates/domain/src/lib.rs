@@ -111,6 +111,8 @@ pub struct Domain {
     client_cache: cache::TtlCache<client::AppClient>,
     /// Domains and custom scopes read on this node (TTL-bounded, see `oauth`).
     oauth_cache: oauth::OAuthCache,
+    /// Users this node has already counted as active this month (see `usage`).
+    counted_users: cache::TtlCache<()>,
 }
 
 /// How long a node reuses pool and client settings it read.
@@ -140,6 +142,7 @@ impl Domain {
             pool_cache: cache::TtlCache::new(SETTINGS_TTL_MS),
             client_cache: cache::TtlCache::new(SETTINGS_TTL_MS),
             oauth_cache: oauth::OAuthCache::new(SETTINGS_TTL_MS),
+            counted_users: cache::TtlCache::new(usage::COUNTED_TTL_MS),
         }
     }
 
@@ -166,6 +169,7 @@ impl Domain {
         self.client_cache.clear();
         self.key_cache.clear();
         self.oauth_cache.clear();
+        self.counted_users.clear();
     }
 
     pub(crate) fn now(&self) -> Timestamp {

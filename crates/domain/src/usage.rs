@@ -13,6 +13,8 @@
 //! Each act is an idempotent insert of (pool, month, sub) into a set in the store, so every
 //! node counts into the same set and a user acting on several nodes is one MAU. Recording
 //! never fails the operation it counts: a store error is logged and the act goes uncounted.
+//! A node remembers for a while whom it has counted this month, so a user's repeat acts
+//! (every refresh) do not each write to the store; forgetting early only costs a write.
 
 use async_trait::async_trait;
 
@@ -21,6 +23,9 @@ use crate::enums::DeliveryMedium;
 use crate::error::{Error, Result};
 use crate::ports::StoreResult;
 use crate::time::Timestamp;
+
+/// How long a node remembers that it counted a user this month.
+pub(crate) const COUNTED_TTL_MS: i64 = 10 * 60 * 1000;
 
 /// One pool's usage in one month.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,9 +79,15 @@ pub fn parse_month(text: &str) -> Result<String> {
 impl Domain {
     /// Counts the user as active this month (see the module docs).
     pub(crate) async fn count_active_user(&self, pool_id: &str, sub: &str) {
-        let month = month_of(self.now());
-        if let Err(e) = self.store.record_active_user(pool_id, &month, sub).await {
-            tracing::warn!(%pool_id, error = %e, "could not count a monthly active user");
+        let now = self.now();
+        let month = month_of(now);
+        let key = format!("{pool_id}\n{month}\n{sub}");
+        if self.counted_users.get(&key, now).is_some() {
+            return;
+        }
+        match self.store.record_active_user(pool_id, &month, sub).await {
+            Ok(()) => self.counted_users.put(&key, now, ()),
+            Err(e) => tracing::warn!(%pool_id, error = %e, "could not count a monthly active user"),
         }
     }
 

@@ -2,12 +2,11 @@
 //! login branding styles, with the same helpers (and so the same backends and read paths) as
 //! the rest of [`SqlStore`].
 
-use async_trait::async_trait;
 use cognate_domain::branding::{ManagedLoginBranding, UiCustomization};
 use cognate_domain::ports::{BrandingStore, Conflict, StoreResult};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type, query};
+use sqlx::query;
 
-use super::{Bind, Dialect, SqlStore};
+use super::Bind;
 use crate::records::{conflict, to_doc};
 
 const PUT_UI_CUSTOMIZATION: &str = "INSERT INTO ui_customizations (pool_id, client_id, doc) \
@@ -24,23 +23,8 @@ const UPDATE_BRANDING: &str =
     "UPDATE managed_login_brandings SET doc = $3 WHERE pool_id = $1 AND id = $2";
 const DELETE_BRANDING: &str = "DELETE FROM managed_login_brandings WHERE pool_id = $1 AND id = $2";
 
-// The same bounds as the `Store` impl in `sql`, for the same reasons.
-#[async_trait]
-impl<DB> BrandingStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+sql_impl! {
+impl BrandingStore {
     async fn put_ui_customization(&self, customization: &UiCustomization) -> StoreResult<()> {
         let put = query(PUT_UI_CUSTOMIZATION)
             .bind(customization.pool_id.as_str())
@@ -117,4 +101,5 @@ where
         )
         .await
     }
+}
 }

@@ -1,14 +1,13 @@
 //! The [`BulkStore`] family: reading everything out, for `cognate export` and `migrate`.
 //! (Writes go through the ordinary inserts, which refuse what is already there.)
 
-use async_trait::async_trait;
 use cognate_domain::ports::StoreResult;
 use cognate_domain::time::Timestamp;
 use cognate_domain::tokens::AuthSession;
 use cognate_domain::transfer::BulkStore;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type, query_as};
+use sqlx::query_as;
 
-use super::{Dialect, Paged, SqlStore};
+use super::Paged;
 use crate::records::{fail, from_doc};
 
 const LIST_SESSIONS: Paged = Paged {
@@ -16,23 +15,8 @@ const LIST_SESSIONS: Paged = Paged {
     after: "SELECT doc, revoked_ms FROM sessions WHERE origin_jti > $2 ORDER BY origin_jti LIMIT $1",
 };
 
-// The same bounds as the `Store` impl in `sql`, for the same reasons.
-#[async_trait]
-impl<DB> BulkStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+sql_impl! {
+impl BulkStore {
     async fn list_all_sessions(
         &self,
         after: Option<&str>,
@@ -54,4 +38,5 @@ where
             })
             .collect()
     }
+}
 }

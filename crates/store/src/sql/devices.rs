@@ -2,13 +2,12 @@
 //! with the same helpers (and so the same backends and read paths) as the rest of
 //! [`SqlStore`].
 
-use async_trait::async_trait;
 use cognate_domain::devices::Device;
 use cognate_domain::passkeys::Passkey;
 use cognate_domain::ports::{AuthenticatorStore, Conflict, StoreResult};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type, query, query_scalar};
+use sqlx::{query, query_scalar};
 
-use super::{Bind, Dialect, Paged, SqlStore};
+use super::{Bind, Paged};
 use crate::records::{conflict, to_doc};
 
 const INSERT_DEVICE: &str = "INSERT INTO devices (pool_id, sub, device_key, doc) \
@@ -41,23 +40,8 @@ const LIST_PASSKEYS: Paged = Paged {
      AND credential_id > $4 ORDER BY credential_id LIMIT $3",
 };
 
-// The same bounds as the `Store` impl in `sql`, for the same reasons.
-#[async_trait]
-impl<DB> AuthenticatorStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+sql_impl! {
+impl AuthenticatorStore {
     async fn insert_device(&self, device: &Device) -> StoreResult<()> {
         // Nothing inserted: the user has a device with this key. A user that is gone fails
         // the foreign key, which `insert_new` reports as `Conflict::Missing`.
@@ -190,4 +174,5 @@ where
             .bind(i64::from(limit));
         self.fetch_docs("passkey", Self::after(list, after)).await
     }
+}
 }

@@ -3,12 +3,11 @@
 //! with the same helpers (and so the same backends and read paths) as the rest of
 //! [`SqlStore`].
 
-use async_trait::async_trait;
 use cognate_domain::federation::{FederatedLink, IdentityProvider, PoolSigningKey};
 use cognate_domain::ports::{Conflict, IdentityProviderStore, StoreResult};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type, query, query_scalar};
+use sqlx::{Encode, Executor, IntoArguments, Type, query, query_scalar};
 
-use super::{Bind, Dialect, Paged, SqlStore};
+use super::{Bind, Dialect, Paged};
 use crate::records::{conflict, fail, to_doc};
 
 const INSERT_PROVIDER: &str = "INSERT INTO identity_providers (pool_id, name, doc) \
@@ -46,23 +45,8 @@ const LINKED_ATTRIBUTE_NAMES: &str = "SELECT DISTINCT attribute_name FROM federa
 const DELETE_LINK: &str = "DELETE FROM federated_links WHERE pool_id = $1 \
      AND provider_name = $2 AND attribute_name = $3 AND attribute_value = $4";
 
-// The same bounds as the `Store` impl in `sql`, for the same reasons.
-#[async_trait]
-impl<DB> IdentityProviderStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+sql_impl! {
+impl IdentityProviderStore {
     async fn insert_identity_provider(
         &self,
         provider: &IdentityProvider,
@@ -249,6 +233,7 @@ where
         )
         .await
     }
+}
 }
 
 /// Inserts a provider's identifier keys inside its transaction; a key another provider

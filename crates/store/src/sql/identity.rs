@@ -2,16 +2,15 @@
 //! and the identity issuer's keys, with the same helpers (and so the same backends and read
 //! paths) as the rest of [`SqlStore`].
 
-use async_trait::async_trait;
 use cognate_domain::identity_pool::IdentityPool;
 use cognate_domain::identity_pool::identity::Identity;
 use cognate_domain::identity_pool::openid::IssuerKeyRecord;
 use cognate_domain::identity_pool::ports::{IdentityChanges, IdentityStore, IdentityWrite};
 use cognate_domain::ports::{Conflict, StoreError, StoreResult};
 use cognate_domain::time::Timestamp;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type, query, query_scalar};
+use sqlx::{query, query_scalar};
 
-use super::{Bind, Dialect, DocWithTime, Paged, SqlStore};
+use super::{Bind, DocWithTime, Paged};
 use crate::records::{conflict, fail, from_doc, to_doc};
 
 const INSERT_POOL: &str = "INSERT INTO identity_pools (id, created_ms, version, doc) \
@@ -67,18 +66,8 @@ fn transaction_fail(op: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError 
     }
 }
 
-// The same bounds as the `Store` impl in `sql`, for the same reasons.
-impl<DB> SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+sql_impl! {
+impl {
     /// Writes one identity and replaces the rows that index its logins.
     async fn write_identity(conn: &mut DB::Connection, write: &IdentityWrite) -> StoreResult<()> {
         let identity = &write.identity;
@@ -130,23 +119,10 @@ where
         Ok(())
     }
 }
+}
 
-#[async_trait]
-impl<DB> IdentityStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+sql_impl! {
+impl IdentityStore {
     async fn insert_identity_pool(&self, pool: &IdentityPool) -> StoreResult<()> {
         let insert = query(INSERT_POOL)
             .bind(pool.id.as_str())
@@ -295,4 +271,5 @@ where
         .await?;
         Ok(())
     }
+}
 }

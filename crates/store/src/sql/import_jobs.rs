@@ -2,13 +2,12 @@
 //! let workers on any node share them, and the batch commit that writes users together
 //! with the job's progress.
 
-use async_trait::async_trait;
 use cognate_domain::enums::ImportJobStatus;
 use cognate_domain::import_jobs::{ImportChunk, ImportJob, ImportJobStore};
 use cognate_domain::ports::{StoreError, StoreResult, UserWrite};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type, query, query_as};
+use sqlx::{query, query_as};
 
-use super::{Dialect, Paged, SqlStore};
+use super::Paged;
 use crate::records::{fail, from_doc, to_doc};
 
 const INSERT_JOB: &str = "INSERT INTO user_import_jobs (pool_id, job_id, created_ms, status, doc) \
@@ -60,23 +59,8 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-// The same bounds as the `Store` impl in `sql`, for the same reasons.
-#[async_trait]
-impl<DB> ImportJobStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+sql_impl! {
+impl ImportJobStore {
     async fn insert_import_job(&self, job: &ImportJob) -> StoreResult<()> {
         let insert = query(INSERT_JOB)
             .bind(job.pool_id.as_str())
@@ -254,4 +238,5 @@ where
         tx.commit().await.map_err(fail("commit import batch"))?;
         Ok(true)
     }
+}
 }

@@ -1,13 +1,12 @@
 //! The [`OAuthStore`] half of the store: a pool's domains and resource servers, with the
 //! same helpers (and so the same backends and read paths) as the rest of [`SqlStore`].
 
-use async_trait::async_trait;
 use cognate_domain::domains::UserPoolDomain;
 use cognate_domain::ports::{Conflict, OAuthStore, StoreResult};
 use cognate_domain::resource_server::ResourceServer;
-use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Type, query, query_scalar};
+use sqlx::{query, query_scalar};
 
-use super::{Bind, Dialect, Paged, SqlStore};
+use super::{Bind, Paged};
 use crate::records::{conflict, to_doc};
 
 const INSERT_DOMAIN: &str = "INSERT INTO user_pool_domains (domain, pool_id, kind, doc) \
@@ -33,23 +32,8 @@ const LIST_RESOURCE_SERVERS: Paged = Paged {
      ORDER BY identifier LIMIT $2",
 };
 
-// The same bounds as the `Store` impl in `sql`, for the same reasons.
-#[async_trait]
-impl<DB> OAuthStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+sql_impl! {
+impl OAuthStore {
     async fn insert_domain(&self, domain: &UserPoolDomain) -> StoreResult<()> {
         // Nothing inserted: the name is taken, or the pool has a domain of this kind.
         let insert = query(INSERT_DOMAIN)
@@ -143,4 +127,5 @@ where
         self.fetch_docs("resource server", Self::after(list, after))
             .await
     }
+}
 }

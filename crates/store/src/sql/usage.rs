@@ -2,14 +2,10 @@
 //! pool. Both are written with one idempotent (or additive) statement, so any number of
 //! nodes count into the same rows.
 
-use async_trait::async_trait;
 use cognate_domain::ports::StoreResult;
 use cognate_domain::usage::{MonthlyUsage, UsageStore};
-use sqlx::{
-    AssertSqlSafe, ColumnIndex, Decode, Encode, Executor, IntoArguments, Type, query, query_as,
-};
+use sqlx::{AssertSqlSafe, query, query_as};
 
-use super::{Dialect, SqlStore};
 use crate::records::fail;
 
 const RECORD_ACTIVE: &str = "INSERT INTO usage_active_users (pool_id, month, sub) VALUES ($1, $2, $3) \
@@ -37,23 +33,8 @@ fn usage_sql(pool: bool, month: bool) -> String {
     USAGE.replace("{filter}", filter)
 }
 
-// The same bounds as the `Store` impl in `sql`, for the same reasons.
-#[async_trait]
-impl<DB> UsageStore for SqlStore<DB>
-where
-    DB: Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> i32: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB>,
-    for<'q> Option<&'q [u8]>: Encode<'q, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
+sql_impl! {
+impl UsageStore {
     async fn record_active_user(&self, pool_id: &str, month: &str, sub: &str) -> StoreResult<()> {
         query(RECORD_ACTIVE)
             .bind(pool_id)
@@ -101,4 +82,5 @@ where
             })
             .collect())
     }
+}
 }

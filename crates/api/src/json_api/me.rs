@@ -33,16 +33,23 @@ fn mfa_options_in(options: Option<Vec<MFAOptionType>>) -> Vec<MfaOption> {
 
 /// SignUp.
 pub async fn sign_up(ctx: Ctx, req: SignUpRequest) -> Result<SignUpResponse, ApiError> {
+    let client_id = required(req.client_id, "clientId")?;
+    let username = required(req.username, "username")?;
+    let public = ctx
+        .domain
+        .public_client(
+            &client_id,
+            &username,
+            req.secret_hash.as_deref(),
+            req.client_metadata.unwrap_or_default(),
+        )
+        .await?;
     let input = SignUpInput {
-        client_id: required(req.client_id, "clientId")?,
-        secret_hash: req.secret_hash,
-        username: required(req.username, "username")?,
         password: req.password,
         attributes: attributes_in(req.user_attributes),
         validation_data: attributes_in(req.validation_data),
-        client_metadata: req.client_metadata.unwrap_or_default(),
     };
-    let outcome = ctx.domain.sign_up(input).await?;
+    let outcome = ctx.domain.sign_up(&public, input).await?;
     Ok(SignUpResponse {
         user_confirmed: Some(outcome.confirmed),
         code_delivery_details: outcome.delivery.map(delivery_out),
@@ -61,17 +68,13 @@ pub async fn confirm_sign_up(
     let code = required(req.confirmation_code, "confirmationCode")?;
     let force_alias = req.force_alias_creation.unwrap_or(false);
     let metadata = req.client_metadata.unwrap_or_default();
+    let public = ctx
+        .domain
+        .public_client(&client_id, &username, req.secret_hash.as_deref(), metadata)
+        .await?;
     let session = ctx
         .domain
-        .confirm_sign_up_for_auto_sign_in(
-            &client_id,
-            req.secret_hash.as_deref(),
-            &username,
-            &code,
-            force_alias,
-            &metadata,
-            req.session.as_deref(),
-        )
+        .confirm_sign_up_for_auto_sign_in(&public, &code, force_alias, req.session.as_deref())
         .await?;
     Ok(ConfirmSignUpResponse { session })
 }
@@ -81,15 +84,16 @@ pub async fn resend_confirmation_code(
     ctx: Ctx,
     req: ResendConfirmationCodeRequest,
 ) -> Result<ResendConfirmationCodeResponse, ApiError> {
-    let delivery = ctx
+    let public = ctx
         .domain
-        .resend_confirmation_code(
+        .public_client(
             &required(req.client_id, "clientId")?,
-            req.secret_hash.as_deref(),
             &required(req.username, "username")?,
-            &req.client_metadata.unwrap_or_default(),
+            req.secret_hash.as_deref(),
+            req.client_metadata.unwrap_or_default(),
         )
         .await?;
+    let delivery = ctx.domain.resend_confirmation_code(&public).await?;
     Ok(ResendConfirmationCodeResponse {
         code_delivery_details: Some(delivery_out(delivery)),
     })
@@ -100,15 +104,16 @@ pub async fn forgot_password(
     ctx: Ctx,
     req: ForgotPasswordRequest,
 ) -> Result<ForgotPasswordResponse, ApiError> {
-    let delivery = ctx
+    let public = ctx
         .domain
-        .forgot_password(
+        .public_client(
             &required(req.client_id, "clientId")?,
-            req.secret_hash.as_deref(),
             &required(req.username, "username")?,
-            &req.client_metadata.unwrap_or_default(),
+            req.secret_hash.as_deref(),
+            req.client_metadata.unwrap_or_default(),
         )
         .await?;
+    let delivery = ctx.domain.forgot_password(&public).await?;
     Ok(ForgotPasswordResponse {
         code_delivery_details: Some(delivery_out(delivery)),
     })
@@ -119,15 +124,21 @@ pub async fn confirm_forgot_password(
     ctx: Ctx,
     req: ConfirmForgotPasswordRequest,
 ) -> Result<ConfirmForgotPasswordResponse, ApiError> {
-    ctx.domain
-        .confirm_forgot_password(
-            &required(req.client_id, "clientId")?,
+    let client_id = required(req.client_id, "clientId")?;
+    let username = required(req.username, "username")?;
+    let code = required(req.confirmation_code, "confirmationCode")?;
+    let password = required(req.password, "password")?;
+    let public = ctx
+        .domain
+        .public_client(
+            &client_id,
+            &username,
             req.secret_hash.as_deref(),
-            &required(req.username, "username")?,
-            &required(req.confirmation_code, "confirmationCode")?,
-            &required(req.password, "password")?,
-            &req.client_metadata.unwrap_or_default(),
+            req.client_metadata.unwrap_or_default(),
         )
+        .await?;
+    ctx.domain
+        .confirm_forgot_password(&public, &code, &password)
         .await?;
     Ok(ConfirmForgotPasswordResponse {})
 }

@@ -7,7 +7,7 @@ use super::{FieldError, FlowState, Next, Notice, Outcome, Page, PageForm};
 use crate::Domain;
 use crate::error::ErrorKind;
 use crate::oauth::{HostedSite, OAuthResult};
-use crate::triggers::ClientMetadata;
+use crate::selfservice::PublicClient;
 
 impl Domain {
     /// `POST /forgotPassword`: ForgotPassword on the client's behalf, then the reset page.
@@ -31,16 +31,8 @@ impl Domain {
         if username.is_empty() {
             return again(vec![FieldError::new("username", "Enter your username.")]).await;
         }
-        let secret_hash = self.hosted_secret_hash(&checked.client, &username)?;
-        match self
-            .forgot_password(
-                &checked.client.client_id,
-                secret_hash.as_deref(),
-                &username,
-                &ClientMetadata::new(),
-            )
-            .await
-        {
+        let public = PublicClient::hosted(&checked.pool, &checked.client, &username);
+        match self.forgot_password(&public).await {
             Ok(delivery) => {
                 let flow = self.seal_flow(
                     &checked,
@@ -102,14 +94,9 @@ impl Domain {
             )
             .await;
         }
-        let secret_hash = self.hosted_secret_hash(&checked.client, &username)?;
-        let client_id = &checked.client.client_id;
-        let metadata = ClientMetadata::new();
+        let public = PublicClient::hosted(&checked.pool, &checked.client, &username);
         if form.field("action") == "resend" {
-            return match self
-                .forgot_password(client_id, secret_hash.as_deref(), &username, &metadata)
-                .await
-            {
+            return match self.forgot_password(&public).await {
                 Ok(delivery) => {
                     show(Vec::new(), Some(Notice::CodeResent(delivery.destination))).await
                 }
@@ -131,14 +118,7 @@ impl Domain {
             return show(errors, None).await;
         }
         match self
-            .confirm_forgot_password(
-                client_id,
-                secret_hash.as_deref(),
-                &username,
-                &code,
-                &password,
-                &metadata,
-            )
+            .confirm_forgot_password(&public, &code, &password)
             .await
         {
             Ok(()) => Ok(Outcome::Next(Next::Login {

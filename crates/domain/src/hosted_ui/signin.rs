@@ -17,7 +17,7 @@ use crate::oauth::authorize::Checked;
 use crate::oauth::{HostedSite, OAuthResult};
 use crate::pool::UserPool;
 use crate::schema::Writer;
-use crate::triggers::ClientMetadata;
+use crate::selfservice::PublicClient;
 use crate::user::User;
 
 /// How long a pending challenge may wait for its answer.
@@ -123,16 +123,8 @@ impl Domain {
         user: &User,
     ) -> OAuthResult<Outcome> {
         let username = form.field("username");
-        let secret_hash = self.hosted_secret_hash(&checked.client, &username)?;
-        match self
-            .resend_confirmation_code(
-                &checked.client.client_id,
-                secret_hash.as_deref(),
-                &username,
-                &ClientMetadata::new(),
-            )
-            .await
-        {
+        let public = PublicClient::hosted(&checked.pool, &checked.client, &username);
+        match self.resend_confirmation_code(&public).await {
             Ok(delivery) => {
                 let flow = self.seal_flow(
                     checked,
@@ -161,16 +153,8 @@ impl Domain {
         user: &User,
     ) -> OAuthResult<Outcome> {
         let username = form.field("username");
-        let secret_hash = self.hosted_secret_hash(&checked.client, &username)?;
-        match self
-            .forgot_password(
-                &checked.client.client_id,
-                secret_hash.as_deref(),
-                &username,
-                &ClientMetadata::new(),
-            )
-            .await
-        {
+        let public = PublicClient::hosted(&checked.pool, &checked.client, &username);
+        match self.forgot_password(&public).await {
             Ok(delivery) => {
                 let flow = self.seal_flow(
                     checked,

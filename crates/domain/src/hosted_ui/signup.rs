@@ -13,8 +13,8 @@ use crate::enums::{OAuthFlow, UserStatus};
 use crate::error::{Error, ErrorKind};
 use crate::oauth::authorize::{AuthorizeRequest, Checked};
 use crate::oauth::{HostedSite, OAuthError, OAuthResult, allows_flow};
+use crate::selfservice::PublicClient;
 use crate::selfservice::SignUpInput;
-use crate::triggers::ClientMetadata;
 
 fn missing(field: &str, message: &str) -> FieldError {
     FieldError::new(field, message)
@@ -96,17 +96,13 @@ impl Domain {
         if !errors.is_empty() {
             return again(errors).await;
         }
-        let secret_hash = self.hosted_secret_hash(&checked.client, &username)?;
+        let public = PublicClient::hosted(&checked.pool, &checked.client, &username);
         let input = SignUpInput {
-            client_id: checked.client.client_id.clone(),
-            secret_hash,
-            username: username.clone(),
             password: Some(password),
             attributes,
             validation_data: Vec::new(),
-            client_metadata: ClientMetadata::new(),
         };
-        let outcome = match self.sign_up(input).await {
+        let outcome = match self.sign_up(&public, input).await {
             Ok(outcome) => outcome,
             Err(e) if e.kind == ErrorKind::InternalError => return Err(e.into()),
             Err(e) => {
@@ -168,14 +164,9 @@ impl Domain {
         if username.is_empty() {
             return show(vec![username_missing(username_kind(&checked.pool))], None).await;
         }
-        let secret_hash = self.hosted_secret_hash(&checked.client, &username)?;
-        let client_id = &checked.client.client_id;
-        let metadata = ClientMetadata::new();
+        let public = PublicClient::hosted(&checked.pool, &checked.client, &username);
         if form.field("action") == "resend" {
-            return match self
-                .resend_confirmation_code(client_id, secret_hash.as_deref(), &username, &metadata)
-                .await
-            {
+            return match self.resend_confirmation_code(&public).await {
                 Ok(delivery) => {
                     show(Vec::new(), Some(Notice::CodeResent(delivery.destination))).await
                 }
@@ -187,17 +178,7 @@ impl Domain {
         if code.is_empty() {
             return show(vec![missing("code", "Enter the code we sent you.")], None).await;
         }
-        match self
-            .confirm_sign_up(
-                client_id,
-                secret_hash.as_deref(),
-                &username,
-                &code,
-                false,
-                &metadata,
-            )
-            .await
-        {
+        match self.confirm_sign_up(&public, &code, false).await {
             Ok(()) => {}
             Err(e) if e.kind == ErrorKind::InternalError => return Err(e.into()),
             Err(e) => return show(vec![field_error(&e, policy, "password")], None).await,
@@ -296,16 +277,9 @@ impl Domain {
             return Ok(shown(Page::ConfirmUser, vec![expired_page()]));
         }
         let username = form.field("user_name");
-        let secret_hash = self.hosted_secret_hash(&client, &username)?;
+        let public = PublicClient::hosted(&pool, &client, &username);
         match self
-            .confirm_sign_up(
-                &client.client_id,
-                secret_hash.as_deref(),
-                &username,
-                &form.field("confirmation_code"),
-                false,
-                &ClientMetadata::new(),
-            )
+            .confirm_sign_up(&public, &form.field("confirmation_code"), false)
             .await
         {
             Ok(()) => Ok(shown(

@@ -9,6 +9,7 @@
 //! a user's own password in `passwords`, their own record and settings in `profile`.
 
 use crate::Domain;
+use crate::auth::Caller;
 use crate::client::AppClient;
 use crate::codes::{CodePurpose, MessageContext};
 use crate::enums::{DeliveryMedium, VerifiableAttribute};
@@ -35,8 +36,53 @@ pub struct CodeDelivery {
     pub attribute: String,
 }
 
-/// The client and pool behind a public operation, after the secret-hash check.
-type Public = crate::auth::Caller;
+/// The caller of a public operation (SignUp, ConfirmSignUp, ResendConfirmationCode,
+/// ForgotPassword, ConfirmForgotPassword): the app client and its pool, and the username the
+/// call names, once the client's SECRET_HASH for that name has been checked. Only
+/// [`Domain::public_client`] (for API calls) and the hosted pages (the client's own pages, run
+/// by the server that holds its secret) make one, so the operations that take it check nothing
+/// again, and the name they act on is the one the hash was checked for.
+pub struct PublicClient {
+    caller: Caller,
+    username: String,
+}
+
+impl PublicClient {
+    /// The caller of a public operation the hosted pages make: they act for the client,
+    /// server side, where the secret is, so there is no SECRET_HASH to check.
+    pub(crate) fn hosted(pool: &UserPool, client: &AppClient, username: &str) -> PublicClient {
+        PublicClient {
+            caller: Caller {
+                pool: pool.clone(),
+                client: client.clone(),
+                admin: false,
+                client_metadata: ClientMetadata::new(),
+            },
+            username: username.to_owned(),
+        }
+    }
+
+    /// The username the call names (and the secret hash was computed over).
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    fn pool(&self) -> &UserPool {
+        &self.caller.pool
+    }
+
+    fn client(&self) -> &AppClient {
+        &self.caller.client
+    }
+
+    fn client_id(&self) -> &str {
+        &self.caller.client.client_id
+    }
+
+    fn client_metadata(&self) -> &ClientMetadata {
+        &self.caller.client_metadata
+    }
+}
 
 fn verified_flags_are_not_writable(attributes: &[(String, String)]) -> Result<()> {
     match attributes
@@ -98,33 +144,38 @@ fn auto_verification_off() -> Error {
 }
 
 impl Domain {
-    async fn public_caller(
+    /// The caller of a public operation: the client, its pool, and the client's SECRET_HASH
+    /// checked for `username` when the client has a secret.
+    pub async fn public_client(
         &self,
         client_id: &str,
         username: &str,
         secret_hash: Option<&str>,
-        client_metadata: &ClientMetadata,
-    ) -> Result<Public> {
+        client_metadata: ClientMetadata,
+    ) -> Result<PublicClient> {
         let client = self.client_by_id(client_id).await?;
         let pool = self.user_pool(&client.pool_id).await?;
         self.check_secret_hash(&client, &[username], secret_hash)?;
-        Ok(Public {
-            pool,
-            client,
-            admin: false,
-            client_metadata: client_metadata.clone(),
+        Ok(PublicClient {
+            caller: Caller {
+                pool,
+                client,
+                admin: false,
+                client_metadata,
+            },
+            username: username.to_owned(),
         })
     }
 
     /// The context of a message a public operation sends. When the client hides whether
     /// users exist, the message is handed over without waiting, so neither a delivery failure
     /// nor the time a delivery takes tells a real user from a made-up name.
-    fn message_context<'a>(public: &'a Public, source: &'static str) -> MessageContext<'a> {
+    fn message_context<'a>(public: &'a PublicClient, source: &'static str) -> MessageContext<'a> {
         MessageContext {
             source,
-            client_id: Some(&public.client.client_id),
-            client_metadata: Some(&public.client_metadata),
-            detached: public.client.prevents_user_existence_errors(),
+            client_id: Some(public.client_id()),
+            client_metadata: Some(public.client_metadata()),
+            detached: public.client().prevents_user_existence_errors(),
             sends_counted: false,
         }
     }
@@ -134,14 +185,16 @@ impl Domain {
     /// user's wrong answer is.
     async fn user_answering_code(
         &self,
-        public: &Public,
-        username: &str,
+        public: &PublicClient,
         purpose: CodePurpose,
     ) -> Result<User> {
-        match self.find_sign_in_user(&public.pool, username).await? {
+        match self
+            .find_sign_in_user(public.pool(), public.username())
+            .await?
+        {
             Some(user) => Ok(user),
-            None if public.client.prevents_user_existence_errors() => Err(self
-                .answer_for_unknown_user(&public.pool, username, purpose)
+            None if public.client().prevents_user_existence_errors() => Err(self
+                .answer_for_unknown_user(public.pool(), public.username(), purpose)
                 .await),
             None => Err(Error::user_not_found()),
         }
@@ -149,10 +202,13 @@ impl Domain {
 
     /// A user a public operation names; unknown users read as a wrong code when the client
     /// hides existence.
-    async fn named_user(&self, public: &Public, username: &str) -> Result<User> {
-        match self.find_sign_in_user(&public.pool, username).await? {
+    async fn named_user(&self, public: &PublicClient) -> Result<User> {
+        match self
+            .find_sign_in_user(public.pool(), public.username())
+            .await?
+        {
             Some(user) => Ok(user),
-            None if public.client.prevents_user_existence_errors() => Err(Error::code_mismatch()),
+            None if public.client().prevents_user_existence_errors() => Err(Error::code_mismatch()),
             None => Err(Error::user_not_found()),
         }
     }
@@ -163,12 +219,11 @@ impl Domain {
     /// keyed hash of a code, a store write), and the limit runs out as a real user's does.
     async fn simulated_delivery(
         &self,
-        public: &Public,
-        username: &str,
+        public: &PublicClient,
         user: Option<&User>,
         purpose: CodePurpose,
     ) -> Result<CodeDelivery> {
-        let pool = &public.pool;
+        let (pool, username) = (public.pool(), public.username());
         let who = match user {
             Some(user) => user.sub.clone(),
             None => self.unknown_user_key(pool, username),

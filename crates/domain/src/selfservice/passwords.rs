@@ -1,50 +1,46 @@
 //! A user's own password: ForgotPassword, ConfirmForgotPassword, ChangePassword.
 
-use super::{CodeDelivery, delivery};
+use super::{CodeDelivery, PublicClient, delivery};
 use crate::Domain;
 use crate::codes::{CodePurpose, recovery_destination};
 use crate::enums::{DeliveryMedium, UserStatus};
 use crate::error::{Error, Result};
 use crate::limits::Counter;
-use crate::triggers::ClientMetadata;
 
 impl Domain {
     /// ForgotPassword: a reset code to the address the pool's recovery setting picks. When the
     /// client hides whether users exist, a name with no user, a disabled user and one with no
     /// verified address to send to all get a simulated delivery (as Cognito answers), counted
     /// against the send limit as a real one is, and real codes are sent without waiting.
-    pub async fn forgot_password(
-        &self,
-        client_id: &str,
-        secret_hash: Option<&str>,
-        username: &str,
-        client_metadata: &ClientMetadata,
-    ) -> Result<CodeDelivery> {
-        let public = self
-            .public_caller(client_id, username, secret_hash, client_metadata)
-            .await?;
-        let hides = public.client.prevents_user_existence_errors();
-        let known = self.find_sign_in_user(&public.pool, username).await?;
+    pub async fn forgot_password(&self, public: &PublicClient) -> Result<CodeDelivery> {
+        let (pool, username) = (public.pool(), public.username());
+        let hides = public.client().prevents_user_existence_errors();
+        let known = self.find_sign_in_user(pool, username).await?;
         let user = match known {
             Some(user) => user,
             None => match self
-                .migrate_user(&public, "UserMigration_ForgotPassword", username, None)
+                .migrate_user(
+                    &public.caller,
+                    "UserMigration_ForgotPassword",
+                    username,
+                    None,
+                )
                 .await?
             {
                 Some(user) => user,
                 None if hides => {
                     return self
-                        .simulated_delivery(&public, username, None, CodePurpose::ResetPassword)
+                        .simulated_delivery(public, None, CodePurpose::ResetPassword)
                         .await;
                 }
                 None => return Err(Error::user_not_found()),
             },
         };
-        let destination = recovery_destination(&public.pool, &user).filter(|_| user.enabled);
+        let destination = recovery_destination(pool, &user).filter(|_| user.enabled);
         let Some((medium, destination)) = destination else {
             if hides {
                 return self
-                    .simulated_delivery(&public, username, Some(&user), CodePurpose::ResetPassword)
+                    .simulated_delivery(public, Some(&user), CodePurpose::ResetPassword)
                     .await;
             }
             if !user.enabled {
@@ -53,12 +49,12 @@ impl Domain {
             return Err(Error::no_verified_recovery_channel());
         };
         self.send_code(
-            &public.pool,
+            pool,
             &user,
             CodePurpose::ResetPassword,
             medium,
             &destination,
-            &Self::message_context(&public, "ForgotPassword"),
+            &Self::message_context(public, "ForgotPassword"),
         )
         .await?;
         let attribute = if medium == DeliveryMedium::Email {
@@ -72,40 +68,34 @@ impl Domain {
     /// ConfirmForgotPassword: the reset code sets a new password (a bad password keeps the code).
     pub async fn confirm_forgot_password(
         &self,
-        client_id: &str,
-        secret_hash: Option<&str>,
-        username: &str,
+        public: &PublicClient,
         code: &str,
         password: &str,
-        client_metadata: &ClientMetadata,
     ) -> Result<()> {
-        let public = self
-            .public_caller(client_id, username, secret_hash, client_metadata)
-            .await?;
+        let pool = public.pool();
         let mut user = self
-            .user_answering_code(&public, username, CodePurpose::ResetPassword)
+            .user_answering_code(public, CodePurpose::ResetPassword)
             .await?;
-        crate::password::check_policy(&public.pool.settings.password_policy, password)?;
-        self.consume_code(&public.pool, &user, CodePurpose::ResetPassword, code)
+        crate::password::check_policy(&pool.settings.password_policy, password)?;
+        self.consume_code(pool, &user, CodePurpose::ResetPassword, code)
             .await?;
         user.password =
-            Some(self.seal_password(&public.pool, &user.sub, &user.username, password, false)?);
+            Some(self.seal_password(pool, &user.sub, &user.username, password, false)?);
         if matches!(
             user.status,
             UserStatus::ResetRequired | UserStatus::ForceChangePassword
         ) {
             user.status = UserStatus::Confirmed;
         }
-        self.save_user(&public.pool, &mut user).await?;
-        self.count_active_user(&public.pool.id, &user.sub).await;
-        self.clear(&public.pool.id, Counter::SignIn(&user.sub))
-            .await?;
+        self.save_user(pool, &mut user).await?;
+        self.count_active_user(&pool.id, &user.sub).await;
+        self.clear(&pool.id, Counter::SignIn(&user.sub)).await?;
         self.post_confirmation(
             "PostConfirmation_ConfirmForgotPassword",
-            &public.pool,
+            pool,
             &user,
-            Some(client_id),
-            client_metadata,
+            Some(public.client_id()),
+            public.client_metadata(),
         )
         .await
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{
-    CodeDelivery, auto_verification_off, check_client_may_write, delivery,
+    CodeDelivery, PublicClient, auto_verification_off, check_client_may_write, delivery,
     verified_flags_are_not_writable,
 };
 use crate::codes::CodePurpose;
@@ -12,7 +12,7 @@ use crate::enums::{DeliveryMedium, UserStatus, VerifiableAttribute};
 use crate::error::{Error, Result};
 use crate::pool::UserPool;
 use crate::schema::Writer;
-use crate::triggers::{ClientMetadata, PreSignUpOutcome, SignUpContext};
+use crate::triggers::{PreSignUpOutcome, SignUpContext};
 use crate::user::{CreatedBy, User, collect_attributes};
 use crate::{Domain, ids};
 
@@ -26,16 +26,13 @@ pub(crate) fn apply_pre_sign_up(user: &mut User, decided: PreSignUpOutcome) {
     }
 }
 
-/// What SignUp carries.
+/// What SignUp carries besides its caller (the client, and the username in
+/// [`PublicClient::username`]).
 #[derive(Debug, Clone, Default)]
 pub struct SignUpInput {
-    pub client_id: String,
-    pub secret_hash: Option<String>,
-    pub username: String,
     pub password: Option<String>,
     pub attributes: Vec<(String, String)>,
     pub validation_data: Vec<(String, String)>,
-    pub client_metadata: ClientMetadata,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,16 +65,12 @@ fn sign_up_destination(
 
 impl Domain {
     /// SignUp.
-    pub async fn sign_up(&self, input: SignUpInput) -> Result<SignUpOutcome> {
-        let public = self
-            .public_caller(
-                &input.client_id,
-                &input.username,
-                input.secret_hash.as_deref(),
-                &input.client_metadata,
-            )
-            .await?;
-        let pool = &public.pool;
+    pub async fn sign_up(
+        &self,
+        public: &PublicClient,
+        input: SignUpInput,
+    ) -> Result<SignUpOutcome> {
+        let pool = public.pool();
         if pool
             .settings
             .admin_create_user_config
@@ -86,9 +79,9 @@ impl Domain {
             return Err(Error::sign_up_not_permitted());
         }
         verified_flags_are_not_writable(&input.attributes)?;
-        check_client_may_write(&public.client, &input.attributes)?;
+        check_client_may_write(public.client(), &input.attributes)?;
         let mut attributes = collect_attributes(pool, &input.attributes, Writer::User)?;
-        let username = self.username_for_new_user(pool, &input.username, &mut attributes)?;
+        let username = self.username_for_new_user(pool, public.username(), &mut attributes)?;
         if let Some(required) = pool
             .schema
             .iter()
@@ -128,9 +121,9 @@ impl Domain {
                 SignUpContext {
                     pool,
                     user: &user,
-                    client_id: Some(&public.client.client_id),
+                    client_id: Some(public.client_id()),
                     validation_data: &input.validation_data,
-                    client_metadata: &input.client_metadata,
+                    client_metadata: public.client_metadata(),
                 },
             )
             .await?;
@@ -149,7 +142,7 @@ impl Domain {
                     CodePurpose::SignUp,
                     medium,
                     &destination,
-                    &Self::message_context(&public, "SignUp"),
+                    &Self::message_context(public, "SignUp"),
                 )
                 .await?;
                 Some(delivery(medium, &destination, attribute))
@@ -158,7 +151,7 @@ impl Domain {
         };
         let session = self.sign_up_session(
             pool,
-            &public.client,
+            public.client(),
             &sub,
             user.status == UserStatus::Confirmed,
         )?;
@@ -176,76 +169,55 @@ impl Domain {
     /// user (it is checked before anything is confirmed, and spent); without one, the code
     /// alone earns the Session, as Cognito does: Amplify JS never sends SignUp's Session to
     /// ConfirmSignUp, and its `autoSignIn` signs in with the one ConfirmSignUp returns.
-    #[allow(clippy::too_many_arguments)]
     pub async fn confirm_sign_up_for_auto_sign_in(
         &self,
-        client_id: &str,
-        secret_hash: Option<&str>,
-        username: &str,
+        public: &PublicClient,
         code: &str,
         force_alias: bool,
-        client_metadata: &ClientMetadata,
         session: Option<&str>,
     ) -> Result<Option<String>> {
         // An invalid Session fails before anything is confirmed.
         let opened = session
-            .map(|session| self.open_sign_up_session(client_id, session))
+            .map(|session| self.open_sign_up_session(public.client_id(), session))
             .transpose()?;
-        self.confirm_sign_up(
-            client_id,
-            secret_hash,
-            username,
-            code,
-            force_alias,
-            client_metadata,
-        )
-        .await?;
-        let public = self
-            .public_caller(client_id, username, secret_hash, client_metadata)
-            .await?;
-        let user = self.named_user(&public, username).await?;
+        self.confirm_sign_up(public, code, force_alias).await?;
+        let user = self.named_user(public).await?;
         match opened {
             Some(opened) => self
-                .auto_sign_in_session(&public.pool, &public.client, opened, &user)
+                .auto_sign_in_session(public.pool(), public.client(), opened, &user)
                 .await
                 .map(Some),
-            None => self.sign_up_session(&public.pool, &public.client, &user.sub, true),
+            None => self.sign_up_session(public.pool(), public.client(), &user.sub, true),
         }
     }
 
     /// ConfirmSignUp: the code from sign-up confirms the user and verifies where it was sent.
     pub async fn confirm_sign_up(
         &self,
-        client_id: &str,
-        secret_hash: Option<&str>,
-        username: &str,
+        public: &PublicClient,
         code: &str,
         force_alias: bool,
-        client_metadata: &ClientMetadata,
     ) -> Result<()> {
-        let public = self
-            .public_caller(client_id, username, secret_hash, client_metadata)
-            .await?;
+        let pool = public.pool();
         let mut user = self
-            .user_answering_code(&public, username, CodePurpose::SignUp)
+            .user_answering_code(public, CodePurpose::SignUp)
             .await?;
         if user.status != UserStatus::Unconfirmed {
             return Err(Error::cannot_confirm(user.status.as_str()));
         }
-        self.consume_code(&public.pool, &user, CodePurpose::SignUp, code)
+        self.consume_code(pool, &user, CodePurpose::SignUp, code)
             .await?;
-        if let Some((_, _, attribute)) = sign_up_destination(&public.pool, &user) {
+        if let Some((_, _, attribute)) = sign_up_destination(pool, &user) {
             user.set_verified(attribute, true);
         }
         user.status = UserStatus::Confirmed;
-        self.save_user_with(&public.pool, &mut user, force_alias)
-            .await?;
+        self.save_user_with(pool, &mut user, force_alias).await?;
         self.post_confirmation(
             "PostConfirmation_ConfirmSignUp",
-            &public.pool,
+            pool,
             &user,
-            Some(client_id),
-            client_metadata,
+            Some(public.client_id()),
+            public.client_metadata(),
         )
         .await
     }
@@ -254,19 +226,10 @@ impl Domain {
     /// user, a disabled or already confirmed user, and one with nowhere to send the code all
     /// get a simulated delivery, counted against the send limit as a real one is, as Cognito
     /// answers.
-    pub async fn resend_confirmation_code(
-        &self,
-        client_id: &str,
-        secret_hash: Option<&str>,
-        username: &str,
-        client_metadata: &ClientMetadata,
-    ) -> Result<CodeDelivery> {
-        let public = self
-            .public_caller(client_id, username, secret_hash, client_metadata)
-            .await?;
-        let pool = &public.pool;
-        let found = self.find_sign_in_user(pool, username).await?;
-        let hides = public.client.prevents_user_existence_errors();
+    pub async fn resend_confirmation_code(&self, public: &PublicClient) -> Result<CodeDelivery> {
+        let pool = public.pool();
+        let found = self.find_sign_in_user(pool, public.username()).await?;
+        let hides = public.client().prevents_user_existence_errors();
         let sendable = |user: &User| {
             user.enabled
                 && user.status == UserStatus::Unconfirmed
@@ -277,7 +240,7 @@ impl Domain {
                 return Err(auto_verification_off());
             }
             return self
-                .simulated_delivery(&public, username, found.as_ref(), CodePurpose::SignUp)
+                .simulated_delivery(public, found.as_ref(), CodePurpose::SignUp)
                 .await;
         }
         let user = found.ok_or_else(Error::user_not_found)?;
@@ -292,7 +255,7 @@ impl Domain {
             CodePurpose::SignUp,
             medium,
             &destination,
-            &Self::message_context(&public, "ResendCode"),
+            &Self::message_context(public, "ResendCode"),
         )
         .await?;
         Ok(delivery(medium, &destination, attribute))

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::{ExplicitAuthFlow, OAuthFlow, TimeUnit};
 use crate::error::{Error, ErrorKind, Result};
+use crate::paging::{self, PageSize};
 use crate::pool::{Page, UserPool};
 use crate::time::Timestamp;
 use crate::{Domain, ids};
@@ -513,8 +514,9 @@ impl Domain {
         &self,
         pool_id: &str,
         next: Option<&str>,
-        limit: u32,
+        page_size: PageSize,
     ) -> Result<Page<AppClient>> {
+        let limit = page_size.or(paging::DIRECTORY);
         self.user_pool(pool_id).await?;
         let scope = format!("clients:{pool_id}");
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::paging::PageSize;
 use crate::pool::{Page, UserPool};
 use crate::time::Timestamp;
 use crate::user::User;
@@ -185,9 +186,10 @@ impl Domain {
     pub async fn list_devices(
         &self,
         access_token: &str,
-        limit: u32,
+        page_size: PageSize,
         next: Option<&str>,
     ) -> Result<Page<Device>> {
+        let limit = page_size.or(MAX_DEVICES_PAGE);
         let context = self.verify_access_token(access_token).await?;
         self.device_page(&context.pool.id, &context.user.sub, limit, next)
             .await
@@ -198,9 +200,10 @@ impl Domain {
         &self,
         pool_id: &str,
         username: &str,
-        limit: u32,
+        page_size: PageSize,
         next: Option<&str>,
     ) -> Result<Page<Device>> {
+        let limit = page_size.or(MAX_DEVICES_PAGE);
         let user = self.existing_user(pool_id, username).await?;
         self.device_page(pool_id, &user.sub, limit, next).await
     }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Domain;
 use crate::error::{Error, ErrorKind, Result};
+use crate::paging::{self, PageSize};
 use crate::pool::Page;
 use crate::ports::{Conflict, StoreError};
 use crate::time::Timestamp;
@@ -107,8 +108,9 @@ impl Domain {
         &self,
         pool_id: &str,
         next: Option<&str>,
-        limit: u32,
+        page_size: PageSize,
     ) -> Result<Page<Group>> {
+        let limit = page_size.or(paging::DIRECTORY);
         self.user_pool(pool_id).await?;
         let scope = format!("groups:{pool_id}");
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;
@@ -171,8 +173,9 @@ impl Domain {
         pool_id: &str,
         username: &str,
         next: Option<&str>,
-        limit: u32,
+        page_size: PageSize,
     ) -> Result<Page<Group>> {
+        let limit = page_size.or(paging::DIRECTORY);
         let user = self.existing_user(pool_id, username).await?;
         let scope = format!("user-groups:{pool_id}:{}", user.sub);
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;
@@ -194,8 +197,9 @@ impl Domain {
         pool_id: &str,
         group: &str,
         next: Option<&str>,
-        limit: u32,
+        page_size: PageSize,
     ) -> Result<Page<User>> {
+        let limit = page_size.or(paging::DIRECTORY);
         self.group(pool_id, group).await?;
         let scope = format!("group-users:{pool_id}:{group}");
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;

@@ -54,6 +54,7 @@ pub mod limits;
 pub mod messages;
 pub mod mfa_settings;
 pub mod oauth;
+pub mod paging;
 pub mod passkeys;
 pub mod password;
 pub mod pool;

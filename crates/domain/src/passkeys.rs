@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::paging::PageSize;
 use crate::pool::{Page, UserPool};
 use crate::time::Timestamp;
 use crate::user::User;
@@ -123,9 +124,10 @@ pub(crate) fn passkeys_enabled(pool: &UserPool) -> bool {
 pub(crate) fn user_verification(pool: &UserPool) -> String {
     pool.mfa
         .web_authn
-        .as_ref()
-        .and_then(|w| w.user_verification.clone())
-        .unwrap_or_else(|| "preferred".to_owned())
+        .clone()
+        .unwrap_or_default()
+        .user_verification()
+        .to_owned()
 }
 
 /// A member of a credential document: a string.
@@ -358,9 +360,10 @@ impl Domain {
     pub async fn list_web_authn_credentials(
         &self,
         access_token: &str,
-        limit: u32,
+        page_size: PageSize,
         next: Option<&str>,
     ) -> Result<Page<Passkey>> {
+        let limit = page_size.or(MAX_PASSKEYS);
         let context = self.verify_access_token(access_token).await?;
         let (pool_id, sub) = (&context.pool.id, &context.user.sub);
         let limit = limit.clamp(1, MAX_PASSKEYS);

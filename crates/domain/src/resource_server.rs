@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Domain;
 use crate::error::{Error, ErrorKind, Result};
+use crate::paging::{self, PageSize};
 use crate::pool::Page;
 use crate::ports::{Conflict, StoreError};
 use crate::time::Timestamp;
@@ -162,8 +163,9 @@ impl Domain {
         &self,
         pool_id: &str,
         next: Option<&str>,
-        limit: u32,
+        page_size: PageSize,
     ) -> Result<Page<ResourceServer>> {
+        let limit = page_size.or(paging::RESOURCE_SERVERS);
         self.user_pool(pool_id).await?;
         let scope = format!("resource-servers:{pool_id}");
         let after = next.map(|t| self.open_page_token(&scope, t)).transpose()?;

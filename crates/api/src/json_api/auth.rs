@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use cognate_domain::auth::{AuthOutcome, ChallengeResponse, InitiateAuthRequest as DomainInitiate};
+use cognate_domain::auth::{
+    AuthFlow, AuthOutcome, ChallengeResponse, InitiateAuthRequest as DomainInitiate,
+};
 use cognate_domain::tokens::IssuedTokens;
 use cognate_wire::idp::*;
 
@@ -82,7 +84,7 @@ pub async fn initiate_auth(
     let request = DomainInitiate {
         pool_id: None,
         client_id: required(req.client_id, "clientId")?,
-        flow: required(req.auth_flow, "authFlow")?.to_string(),
+        flow: AuthFlow::parse(required(req.auth_flow, "authFlow")?.as_str())?,
         parameters: req.auth_parameters.unwrap_or_default(),
         client_metadata: req.client_metadata.unwrap_or_default(),
         session: req.session,
@@ -105,7 +107,7 @@ pub async fn admin_initiate_auth(
     let request = DomainInitiate {
         pool_id: Some(required(req.user_pool_id, "userPoolId")?),
         client_id: required(req.client_id, "clientId")?,
-        flow: required(req.auth_flow, "authFlow")?.to_string(),
+        flow: AuthFlow::parse(required(req.auth_flow, "authFlow")?.as_str())?,
         parameters: req.auth_parameters.unwrap_or_default(),
         client_metadata: req.client_metadata.unwrap_or_default(),
         session: req.session,

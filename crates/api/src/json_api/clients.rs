@@ -4,11 +4,12 @@ use cognate_domain::client::{
     AnalyticsConfiguration, AppClient, ClientInput, RefreshTokenRotation, TokenValidityUnits,
 };
 use cognate_domain::enums::{ExplicitAuthFlow, OAuthFlow, TimeUnit};
+use cognate_domain::paging::PageSize;
 use cognate_wire::Empty;
 use cognate_wire::idp::*;
 
 use super::Ctx;
-use super::convert::{enum_in, enum_out, enums_in, enums_out, limit, non_negative, required, time};
+use super::convert::{enum_in, enum_out, enums_in, enums_out, non_negative, required, time};
 use crate::error::ApiError;
 
 /// Fills the members CreateUserPoolClient and UpdateUserPoolClient share.
@@ -207,7 +208,7 @@ pub async fn list_user_pool_clients(
         .list_user_pool_clients(
             &pool_id,
             req.next_token.as_deref(),
-            limit(req.max_results, 60),
+            PageSize::requested(req.max_results),
         )
         .await?;
     Ok(ListUserPoolClientsResponse {

@@ -64,14 +64,6 @@ pub fn time(ts: Timestamp) -> Option<f64> {
     Some(ts.as_secs_f64())
 }
 
-/// A page size: the caller's, or Cognito's default when absent (0 also means the default).
-pub fn limit(value: Option<i32>, default: u32) -> u32 {
-    match value {
-        Some(n) if n > 0 => u32::try_from(n).unwrap_or(default),
-        _ => default,
-    }
-}
-
 pub fn non_negative(value: Option<i32>) -> Option<u32> {
     value.and_then(|v| u32::try_from(v).ok())
 }

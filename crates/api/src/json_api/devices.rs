@@ -2,12 +2,13 @@
 //! UpdateDeviceStatus, and AdminGetDevice, AdminListDevices, AdminForgetDevice,
 //! AdminUpdateDeviceStatus.
 
-use cognate_domain::devices::{Device, DeviceVerifierInput, MAX_DEVICES_PAGE};
+use cognate_domain::devices::{Device, DeviceVerifierInput};
+use cognate_domain::paging::PageSize;
 use cognate_wire::Empty;
 use cognate_wire::idp::*;
 
 use super::Ctx;
-use super::convert::{limit, required, time};
+use super::convert::{required, time};
 use crate::error::ApiError;
 
 /// A device as DeviceType, with the attributes Cognito reports for it.
@@ -115,7 +116,7 @@ pub async fn list_devices(
         .domain
         .list_devices(
             &required(req.access_token, "accessToken")?,
-            limit(req.limit, MAX_DEVICES_PAGE),
+            PageSize::requested(req.limit),
             req.pagination_token.as_deref(),
         )
         .await?;
@@ -135,7 +136,7 @@ pub async fn admin_list_devices(
         .admin_list_devices(
             &required(req.user_pool_id, "userPoolId")?,
             &required(req.username, "username")?,
-            limit(req.limit, MAX_DEVICES_PAGE),
+            PageSize::requested(req.limit),
             req.pagination_token.as_deref(),
         )
         .await?;

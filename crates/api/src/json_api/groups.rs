@@ -1,11 +1,12 @@
 //! Groups: Create/Get/Update/Delete/ListGroups and membership operations.
 
 use cognate_domain::group::{Group, GroupInput};
+use cognate_domain::paging::PageSize;
 use cognate_wire::Empty;
 use cognate_wire::idp::*;
 
 use super::Ctx;
-use super::convert::{limit, required, time};
+use super::convert::{required, time};
 use super::users::user_out;
 use crate::error::ApiError;
 
@@ -99,7 +100,7 @@ pub async fn list_groups(ctx: Ctx, req: ListGroupsRequest) -> Result<ListGroupsR
         .list_groups(
             &required(req.user_pool_id, "userPoolId")?,
             req.next_token.as_deref(),
-            limit(req.limit, 60),
+            PageSize::requested(req.limit),
         )
         .await?;
     Ok(ListGroupsResponse {
@@ -149,7 +150,7 @@ pub async fn admin_list_groups_for_user(
             &required(req.user_pool_id, "userPoolId")?,
             &required(req.username, "username")?,
             req.next_token.as_deref(),
-            limit(req.limit, 60),
+            PageSize::requested(req.limit),
         )
         .await?;
     Ok(AdminListGroupsForUserResponse {
@@ -169,7 +170,7 @@ pub async fn list_users_in_group(
             &required(req.user_pool_id, "userPoolId")?,
             &required(req.group_name, "groupName")?,
             req.next_token.as_deref(),
-            limit(req.limit, 60),
+            PageSize::requested(req.limit),
         )
         .await?;
     Ok(ListUsersInGroupResponse {

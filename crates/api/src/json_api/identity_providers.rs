@@ -5,16 +5,13 @@
 use cognate_domain::enums::ProviderType;
 use cognate_domain::federation::linking::ProviderUser;
 use cognate_domain::federation::{IdentityProvider, IdentityProviderView, ProviderInput};
+use cognate_domain::paging::PageSize;
 use cognate_wire::Empty;
 use cognate_wire::idp::*;
 
 use super::Ctx;
-use super::convert::{enum_in, enum_out, limit, required, time};
+use super::convert::{enum_in, enum_out, required, time};
 use crate::error::ApiError;
-
-/// ListIdentityProviders' page size when MaxResults is absent (the model's maximum; the
-/// CLI sends none).
-const DEFAULT_PAGE: u32 = 60;
 
 fn provider_out(view: IdentityProviderView) -> IdentityProviderType {
     IdentityProviderType {
@@ -142,7 +139,7 @@ pub async fn list_identity_providers(
         .list_identity_providers(
             &required(req.user_pool_id, "userPoolId")?,
             req.next_token.as_deref(),
-            limit(req.max_results, DEFAULT_PAGE),
+            PageSize::requested(req.max_results),
         )
         .await?;
     Ok(ListIdentityProvidersResponse {

@@ -2,11 +2,12 @@
 //! ListWebAuthnCredentials and DeleteWebAuthnCredential. The options and the credential are
 //! the model's `Document`s (WebAuthn's JSON), passed through as they are.
 
-use cognate_domain::passkeys::{MAX_PASSKEYS, Passkey};
+use cognate_domain::paging::PageSize;
+use cognate_domain::passkeys::Passkey;
 use cognate_wire::idp::*;
 
 use super::Ctx;
-use super::convert::{limit, required, time};
+use super::convert::{required, time};
 use crate::error::ApiError;
 
 fn passkey_out(passkey: Passkey) -> WebAuthnCredentialDescription {
@@ -57,7 +58,7 @@ pub async fn list_web_authn_credentials(
         .domain
         .list_web_authn_credentials(
             &required(req.access_token, "accessToken")?,
-            limit(req.max_results, MAX_PASSKEYS),
+            PageSize::requested(req.max_results),
             req.next_token.as_deref(),
         )
         .await?;

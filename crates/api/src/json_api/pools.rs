@@ -7,6 +7,7 @@ use cognate_domain::enums::{
     AliasAttribute, AttributeDataType, MfaMode, RecoveryOptionName, UsernameAttribute,
     VerifiableAttribute,
 };
+use cognate_domain::paging::PageSize;
 use cognate_domain::pool::{
     AdminCreateUserConfigInput, DcrConfiguration, DeviceConfiguration, EmailConfigurationInput,
     EmailMfa, KeyConfiguration, LambdaConfig, MfaConfigInput, MfaSettings, PasswordPolicyInput,
@@ -20,7 +21,7 @@ use cognate_wire::Empty;
 use cognate_wire::idp::*;
 
 use super::Ctx;
-use super::convert::{enum_in, enum_out, enums_in, enums_out, limit, non_negative, required, time};
+use super::convert::{enum_in, enum_out, enums_in, enums_out, non_negative, required, time};
 use crate::error::ApiError;
 
 /// Fills the members CreateUserPool and UpdateUserPool share.
@@ -588,7 +589,10 @@ pub async fn list_user_pools(
 ) -> Result<ListUserPoolsResponse, ApiError> {
     let page = ctx
         .domain
-        .list_user_pools(req.next_token.as_deref(), limit(req.max_results, 60))
+        .list_user_pools(
+            req.next_token.as_deref(),
+            PageSize::requested(req.max_results),
+        )
         .await?;
     Ok(ListUserPoolsResponse {
         user_pools: Some(
@@ -642,17 +646,15 @@ fn mfa_config_out(pool: &UserPool, mfa: &MfaSettings) -> GetUserPoolMfaConfigRes
     }
 }
 
-/// Cognito reports WebAuthn defaults even when nothing was set.
+/// Cognito reports WebAuthn defaults (the domain's) even when nothing was set.
 fn web_authn_out(w: Option<&WebAuthnConfiguration>) -> WebAuthnConfigurationType {
     let w = w.cloned().unwrap_or_default();
     WebAuthnConfigurationType {
-        relying_party_id: w.relying_party_id,
-        user_verification: Some(UserVerificationType::parse(
-            w.user_verification.as_deref().unwrap_or("preferred"),
-        )),
+        user_verification: Some(UserVerificationType::parse(w.user_verification())),
         factor_configuration: Some(WebAuthnFactorConfigurationType::parse(
-            w.factor_configuration.as_deref().unwrap_or("SINGLE_FACTOR"),
+            w.factor_configuration(),
         )),
+        relying_party_id: w.relying_party_id,
     }
 }
 

@@ -1,11 +1,12 @@
 //! Resource servers: Create/Describe/Update/Delete/ListResourceServers.
 
+use cognate_domain::paging::PageSize;
 use cognate_domain::resource_server::{ResourceServer, ResourceServerScope};
 use cognate_wire::Empty;
 use cognate_wire::idp::*;
 
 use super::Ctx;
-use super::convert::{limit, required};
+use super::convert::required;
 use crate::error::ApiError;
 
 fn scopes_in(scopes: Option<Vec<ResourceServerScopeType>>) -> Vec<ResourceServerScope> {
@@ -117,7 +118,7 @@ pub async fn list_resource_servers(
         .list_resource_servers(
             &required(req.user_pool_id, "userPoolId")?,
             req.next_token.as_deref(),
-            limit(req.max_results, 50),
+            PageSize::requested(req.max_results),
         )
         .await?;
     Ok(ListResourceServersResponse {

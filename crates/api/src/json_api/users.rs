@@ -3,12 +3,13 @@
 //! AdminConfirmSignUp and ListUsers.
 
 use cognate_domain::enums::DeliveryMedium;
+use cognate_domain::paging::PageSize;
 use cognate_domain::user::{AdminCreateUserInput, MessageAction, User};
 use cognate_wire::Empty;
 use cognate_wire::idp::*;
 
 use super::Ctx;
-use super::convert::{attributes_in, attributes_out, enum_out, enums_in, limit, required, time};
+use super::convert::{attributes_in, attributes_out, enum_out, enums_in, required, time};
 use crate::error::ApiError;
 
 /// A user as UserType (ListUsers, AdminCreateUser, ListUsersInGroup).
@@ -196,7 +197,7 @@ pub async fn list_users(ctx: Ctx, req: ListUsersRequest) -> Result<ListUsersResp
         .list_users(
             &pool_id,
             req.filter.as_deref(),
-            limit(req.limit, 60),
+            PageSize::requested(req.limit),
             req.pagination_token.as_deref(),
         )
         .await?;

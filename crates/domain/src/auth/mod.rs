@@ -40,7 +40,13 @@ pub enum AuthFlow {
 }
 
 impl AuthFlow {
-    pub fn parse(name: &str) -> Option<AuthFlow> {
+    /// The flow an AuthFlow names; InvalidParameterException for one Cognito does not know.
+    pub fn parse(name: &str) -> Result<AuthFlow> {
+        Self::from_name(name)
+            .ok_or_else(|| Error::invalid_parameter("Initiate Auth method not supported."))
+    }
+
+    fn from_name(name: &str) -> Option<AuthFlow> {
         Some(match name {
             "USER_SRP_AUTH" => AuthFlow::UserSrp,
             "USER_PASSWORD_AUTH" => AuthFlow::UserPassword,
@@ -83,12 +89,13 @@ impl AuthFlow {
 }
 
 /// InitiateAuth or AdminInitiateAuth.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct InitiateAuthRequest {
     /// Set for AdminInitiateAuth.
     pub pool_id: Option<String>,
     pub client_id: String,
-    pub flow: String,
+    /// Parsed by the handler with [`AuthFlow::parse`].
+    pub flow: AuthFlow,
     pub parameters: BTreeMap<String, String>,
     pub client_metadata: ClientMetadata,
     /// USER_AUTH straight after SignUp / ConfirmSignUp: the Session ConfirmSignUp returned.
@@ -216,8 +223,7 @@ impl Domain {
                 &request.client_metadata,
             )
             .await?;
-        let flow = AuthFlow::parse(&request.flow)
-            .ok_or_else(|| Error::invalid_parameter("Initiate Auth method not supported."))?;
+        let flow = request.flow;
         let admin_only = flow == AuthFlow::AdminUserPassword;
         if (admin_only && !caller.admin) || (flow == AuthFlow::UserPassword && caller.admin) {
             return Err(Error::invalid_parameter(

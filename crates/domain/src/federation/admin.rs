@@ -21,6 +21,7 @@ use crate::external::{
     AttributesMethod, ClientCredentials, ExternalError, OAuthProvider, ProviderEndpoints,
     SamlKeyPair, SamlMetadataSource,
 };
+use crate::paging::{self, PageSize};
 use crate::pool::{Page, UserPool};
 use crate::ports::{Conflict, StoreError};
 use crate::time::Timestamp;
@@ -178,8 +179,9 @@ impl FederationService {
         &self,
         pool_id: &str,
         next: Option<&str>,
-        limit: u32,
+        page_size: PageSize,
     ) -> Result<Page<IdentityProvider>> {
+        let limit = page_size.or(paging::DIRECTORY);
         self.directory.pool(pool_id).await?;
         let after = next
             .map(|token| self.open_page_token(pool_id, token))

@@ -7,6 +7,7 @@ use super::defaults::*;
 use super::*;
 use crate::enums::{DeliveryMedium, MfaMode};
 use crate::error::{Error, ErrorKind, Result};
+use crate::paging::{self, PageSize};
 use crate::schema::{SchemaAttribute, SchemaAttributeInput};
 use crate::{Domain, ids};
 
@@ -119,7 +120,12 @@ impl Domain {
     }
 
     /// ListUserPools, in creation order.
-    pub async fn list_user_pools(&self, next: Option<&str>, limit: u32) -> Result<Page<UserPool>> {
+    pub async fn list_user_pools(
+        &self,
+        next: Option<&str>,
+        page_size: PageSize,
+    ) -> Result<Page<UserPool>> {
+        let limit = page_size.or(paging::DIRECTORY);
         let after = next.map(|t| self.open_page_token("pools", t)).transpose()?;
         let mut pools = self
             .store

@@ -302,3 +302,18 @@ pub struct WebAuthnConfiguration {
     pub user_verification: Option<String>,
     pub factor_configuration: Option<String>,
 }
+
+impl WebAuthnConfiguration {
+    /// The user verification passkeys need: the pool's, or Cognito's default, `preferred`.
+    pub fn user_verification(&self) -> &str {
+        self.user_verification.as_deref().unwrap_or("preferred")
+    }
+
+    /// Whether a passkey is a whole sign-in or one factor: the pool's, or Cognito's default,
+    /// `SINGLE_FACTOR`.
+    pub fn factor_configuration(&self) -> &str {
+        self.factor_configuration
+            .as_deref()
+            .unwrap_or("SINGLE_FACTOR")
+    }
+}

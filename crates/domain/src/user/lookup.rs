@@ -5,6 +5,7 @@
 use super::User;
 use crate::enums::{AliasAttribute, UserStatus};
 use crate::error::{Error, Result};
+use crate::paging::{self, PageSize};
 use crate::pool::{Page, UserPool};
 use crate::ports::{UserKeys, UserQuery};
 use crate::schema;
@@ -168,9 +169,10 @@ impl Domain {
         &self,
         pool_id: &str,
         filter: Option<&str>,
-        limit: u32,
+        page_size: PageSize,
         next: Option<&str>,
     ) -> Result<Page<User>> {
+        let limit = page_size.or(paging::DIRECTORY);
         let pool = self.user_pool(pool_id).await?;
         let mut filter = filter.map(filter::parse).transpose()?.flatten();
         if let Some(f) = &mut filter {

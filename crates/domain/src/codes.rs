@@ -199,7 +199,7 @@ impl Domain {
             medium,
             destination: destination.to_owned(),
             subject,
-            body: messages::render(&body, &self.display_username(pool, user), &code),
+            body: messages::render(&body, &crate::user::display_username(pool, user), &code),
             from: pool.settings.email_configuration.from.clone(),
             reply_to: pool
                 .settings

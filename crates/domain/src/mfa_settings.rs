@@ -178,20 +178,6 @@ impl Domain {
         self.save_user(pool, &mut user).await
     }
 
-    /// Keeps SetUserSettings' legacy MFAOptions and UserMFASettingList telling the same story:
-    /// an SMS option switches SMS MFA on, none switches it off.
-    pub(crate) fn sync_legacy_sms_option(user: &mut User) {
-        let sms = MfaFactor::Sms.as_str();
-        let has_option = user.mfa_options.iter().any(|o| o.delivery_medium == "SMS");
-        user.mfa_methods.retain(|m| m != sms);
-        if has_option {
-            user.mfa_methods.push(sms.to_owned());
-            user.mfa_methods.sort_by_key(|m| MfaFactor::parse(m));
-        } else if user.preferred_mfa.as_deref() == Some(sms) {
-            user.preferred_mfa = None;
-        }
-    }
-
     /// A fresh TOTP secret (160 bits).
     fn new_totp_secret(&self) -> Vec<u8> {
         let mut secret = vec![0u8; TOTP_SECRET_BYTES];
@@ -341,6 +327,20 @@ impl Domain {
             &secret_purpose(&pool.id, &user.sub, false),
             &token.sealed_secret,
         )
+    }
+}
+
+/// Keeps SetUserSettings' legacy MFAOptions and UserMFASettingList telling the same story:
+/// an SMS option switches SMS MFA on, none switches it off.
+pub(crate) fn sync_legacy_sms_option(user: &mut User) {
+    let sms = MfaFactor::Sms.as_str();
+    let has_option = user.mfa_options.iter().any(|o| o.delivery_medium == "SMS");
+    user.mfa_methods.retain(|m| m != sms);
+    if has_option {
+        user.mfa_methods.push(sms.to_owned());
+        user.mfa_methods.sort_by_key(|m| MfaFactor::parse(m));
+    } else if user.preferred_mfa.as_deref() == Some(sms) {
+        user.preferred_mfa = None;
     }
 }
 

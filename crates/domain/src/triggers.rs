@@ -206,13 +206,6 @@ impl Domain {
             Some(_) => Err(unrecognizable()),
         }
     }
-
-    /// The configured version of the pool's pre-token-generation trigger, if any.
-    pub(crate) fn pre_token_version(&self, pool: &UserPool) -> Option<TriggerVersion> {
-        Trigger::PreTokenGeneration
-            .configured(&pool.settings.lambda_config)
-            .map(|(_, v)| v)
-    }
 }
 
 pub(crate) fn unrecognizable() -> Error {
@@ -220,6 +213,13 @@ pub(crate) fn unrecognizable() -> Error {
         ErrorKind::InvalidLambdaResponse,
         "Unrecognizable lambda output",
     )
+}
+
+/// The configured version of the pool's pre-token-generation trigger, if any.
+pub(crate) fn pre_token_version(pool: &UserPool) -> Option<TriggerVersion> {
+    Trigger::PreTokenGeneration
+        .configured(&pool.settings.lambda_config)
+        .map(|(_, v)| v)
 }
 
 fn trigger_error(trigger: Trigger, failure: TriggerFailure) -> Error {
@@ -564,7 +564,7 @@ impl Domain {
         &self,
         context: TokenContext<'_>,
     ) -> Result<Option<TokenCustomisation>> {
-        let Some(version) = self.pre_token_version(context.pool) else {
+        let Some(version) = pre_token_version(context.pool) else {
             return Ok(None);
         };
         if context.user.is_none() && version < TriggerVersion::V3 {

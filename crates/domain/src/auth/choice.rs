@@ -192,7 +192,7 @@ impl Domain {
             SELECT_CHALLENGE,
             &caller.pool.id,
             &caller.client.client_id,
-            self.session_lifetime(&caller.client),
+            super::session_lifetime(&caller.client),
             ChoiceState {
                 sub: user.map(|u| u.sub).unwrap_or_default(),
                 available: available.clone(),
@@ -393,7 +393,7 @@ impl Domain {
                     WEB_AUTHN,
                     &pool.id,
                     &caller.client.client_id,
-                    self.session_lifetime(&caller.client),
+                    super::session_lifetime(&caller.client),
                     PasskeyStep {
                         sign_in: decoy_state(&decoy_for),
                         assertion,
@@ -434,7 +434,7 @@ impl Domain {
             WEB_AUTHN,
             &caller.pool.id,
             &caller.client.client_id,
-            self.session_lifetime(&caller.client),
+            super::session_lifetime(&caller.client),
             PasskeyStep { sign_in, assertion },
         )?;
         let mut parameters = BTreeMap::new();
@@ -533,7 +533,7 @@ impl Domain {
             if confirmed { AUTO_SIGN_IN } else { SIGN_UP },
             &pool.id,
             &client.client_id,
-            self.session_lifetime(client),
+            super::session_lifetime(client),
             SignedUpState {
                 sub: sub.to_owned(),
             },
@@ -567,7 +567,7 @@ impl Domain {
             AUTO_SIGN_IN,
             &pool.id,
             &client.client_id,
-            self.session_lifetime(client),
+            super::session_lifetime(client),
             SignedUpState {
                 sub: user.sub.clone(),
             },

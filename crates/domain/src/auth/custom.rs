@@ -219,7 +219,7 @@ impl Domain {
             "custom",
             &caller.pool.id,
             &caller.client.client_id,
-            self.session_lifetime(&caller.client),
+            super::session_lifetime(&caller.client),
             state,
         )?;
         Ok(AuthOutcome::Challenge {

@@ -40,7 +40,7 @@ impl Domain {
             "device-srp",
             &caller.pool.id,
             &caller.client.client_id,
-            self.session_lifetime(&caller.client),
+            super::session_lifetime(&caller.client),
             &state,
         )?;
         let mut parameters = BTreeMap::new();
@@ -100,7 +100,7 @@ impl Domain {
             "device-verifier",
             &caller.pool.id,
             &caller.client.client_id,
-            self.session_lifetime(&caller.client),
+            super::session_lifetime(&caller.client),
             state,
         )?;
         let mut parameters = BTreeMap::new();

@@ -80,7 +80,7 @@ impl Domain {
             .collect();
         let pool = &caller.pool;
         let mut attributes = collect_attributes(pool, &given, schema::Writer::Admin)?;
-        let name = self.username_for_new_user(pool, username, &mut attributes)?;
+        let name = crate::user::username_for_new_user(pool, username, &mut attributes)?;
         let now = self.now();
         let sub = ids::new_uuid(self.random());
         let name = name.unwrap_or_else(|| sub.clone());

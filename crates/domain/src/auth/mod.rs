@@ -447,7 +447,7 @@ impl Domain {
             "new-password",
             &caller.pool.id,
             &caller.client.client_id,
-            self.session_lifetime(&caller.client),
+            session_lifetime(&caller.client),
             NewPasswordState {
                 sub: user.sub.clone(),
                 device_key,
@@ -549,11 +549,6 @@ impl Domain {
         .await
     }
 
-    /// How long a challenge Session lives: the client's AuthSessionValidity (minutes).
-    pub(crate) fn session_lifetime(&self, client: &AppClient) -> i64 {
-        i64::from(client.settings.auth_session_validity) * 60
-    }
-
     async fn refresh_sign_in(
         &self,
         caller: &Caller,
@@ -603,6 +598,11 @@ impl Domain {
             .await?;
         Ok(tokens)
     }
+}
+
+/// How long a challenge Session lives: the client's AuthSessionValidity (minutes).
+pub(crate) fn session_lifetime(client: &AppClient) -> i64 {
+    i64::from(client.settings.auth_session_validity) * 60
 }
 
 /// `userAttributes.<name>` responses of NEW_PASSWORD_REQUIRED, limited to what the client may write.

@@ -114,7 +114,9 @@ impl Domain {
         factor: MfaFactor,
     ) -> Result<AuthOutcome> {
         let challenge_id = ids::new_uuid(self.random());
-        let expires = self.now().plus_secs(self.session_lifetime(&caller.client));
+        let expires = self
+            .now()
+            .plus_secs(super::session_lifetime(&caller.client));
         let mut parameters = BTreeMap::new();
         parameters.insert("USERNAME".to_owned(), user.username.clone());
         let medium = match factor {
@@ -235,7 +237,7 @@ impl Domain {
             medium,
             destination: destination.to_owned(),
             subject,
-            body: messages::render(&body, &self.display_username(pool, user), &code),
+            body: messages::render(&body, &crate::user::display_username(pool, user), &code),
             from: pool.settings.email_configuration.from.clone(),
             reply_to: pool
                 .settings

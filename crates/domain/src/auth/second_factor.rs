@@ -291,7 +291,7 @@ impl Domain {
             purpose,
             &caller.pool.id,
             &caller.client.client_id,
-            self.session_lifetime(&caller.client),
+            super::session_lifetime(&caller.client),
             state,
         )
     }

@@ -128,7 +128,7 @@ impl Domain {
             custom,
             device_key,
         };
-        let lifetime = self.session_lifetime(&caller.client);
+        let lifetime = super::session_lifetime(&caller.client);
         let block = self.seal_step(
             "srp",
             &caller.pool.id,

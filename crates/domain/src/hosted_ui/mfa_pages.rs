@@ -259,33 +259,6 @@ impl Domain {
         Ok(responses)
     }
 
-    /// Sorts a challenge's error: the person can fix it on this page, or must start over.
-    fn failure(&self, checked: &Checked, e: Error) -> OAuthResult<Failure> {
-        match e.kind {
-            ErrorKind::InternalError => Err(e.into()),
-            ErrorKind::NotAuthorized if e.reason() == Some(Reason::SessionExpired) => {
-                Ok(Failure::StartOver)
-            }
-            ErrorKind::CodeMismatch
-            | ErrorKind::ExpiredCode
-            | ErrorKind::EnableSoftwareTokenMfa => {
-                let mut error = field_error(&e, &checked.pool.settings.password_policy, "code");
-                error.field = "code".to_owned();
-                if e.kind == ErrorKind::EnableSoftwareTokenMfa {
-                    error.message =
-                        "That code is not right. Check your authenticator app and try again."
-                            .to_owned();
-                }
-                Ok(Failure::Again(error))
-            }
-            _ => Ok(Failure::Again(field_error(
-                &e,
-                &checked.pool.settings.password_policy,
-                "code",
-            ))),
-        }
-    }
-
     async fn after_failure(
         &self,
         site: &HostedSite,
@@ -294,7 +267,7 @@ impl Domain {
         step: MfaStep,
         e: Error,
     ) -> OAuthResult<Outcome> {
-        match self.failure(checked, e)? {
+        match failure(checked, e)? {
             Failure::Again(error) => self.show_step(site, checked, form, step, vec![error]).await,
             Failure::StartOver => {
                 self.show(
@@ -408,6 +381,31 @@ impl Domain {
             Ok(user) => self.finish_hosted_sign_in(site, &checked, &user).await,
             Err(e) => self.after_failure(site, &checked, form, step, e).await,
         }
+    }
+}
+
+/// Sorts a challenge's error: the person can fix it on this page, or must start over.
+fn failure(checked: &Checked, e: Error) -> OAuthResult<Failure> {
+    match e.kind {
+        ErrorKind::InternalError => Err(e.into()),
+        ErrorKind::NotAuthorized if e.reason() == Some(Reason::SessionExpired) => {
+            Ok(Failure::StartOver)
+        }
+        ErrorKind::CodeMismatch | ErrorKind::ExpiredCode | ErrorKind::EnableSoftwareTokenMfa => {
+            let mut error = field_error(&e, &checked.pool.settings.password_policy, "code");
+            error.field = "code".to_owned();
+            if e.kind == ErrorKind::EnableSoftwareTokenMfa {
+                error.message =
+                    "That code is not right. Check your authenticator app and try again."
+                        .to_owned();
+            }
+            Ok(Failure::Again(error))
+        }
+        _ => Ok(Failure::Again(field_error(
+            &e,
+            &checked.pool.settings.password_policy,
+            "code",
+        ))),
     }
 }
 

@@ -391,7 +391,7 @@ impl Domain {
         let page = match kind {
             PageKind::Login => Page::Login,
             PageKind::SignUp => {
-                if let Some(refused) = self.sign_up_refused(&checked) {
+                if let Some(refused) = signup::sign_up_refused(&checked) {
                     return self
                         .show(site, &checked, browser, Page::Login, vec![refused], None)
                         .await;

@@ -33,21 +33,6 @@ fn username_missing(kind: UsernameKind) -> FieldError {
 }
 
 impl Domain {
-    /// Why this pool's sign-up page is closed, if it is.
-    pub(super) fn sign_up_refused(&self, checked: &Checked) -> Option<FieldError> {
-        checked
-            .pool
-            .settings
-            .admin_create_user_config
-            .allow_admin_create_user_only
-            .then(|| {
-                FieldError::new(
-                    FORM,
-                    "You cannot create an account here. Ask your administrator for one.",
-                )
-            })
-    }
-
     /// `POST /signup`: SignUp on the client's behalf, then the confirm page (or, when a pre
     /// sign-up function confirmed the user, straight back to the client signed in).
     pub async fn hosted_sign_up(&self, site: &HostedSite, form: &PageForm) -> OAuthResult<Outcome> {
@@ -56,7 +41,7 @@ impl Domain {
             Err(redirect) => return Ok(Outcome::Redirect(redirect)),
         };
         let browser = &form.browser;
-        if let Some(refused) = self.sign_up_refused(&checked) {
+        if let Some(refused) = sign_up_refused(&checked) {
             return self
                 .show(site, &checked, browser, Page::Login, vec![refused], None)
                 .await;
@@ -302,6 +287,21 @@ impl Domain {
             }
         }
     }
+}
+
+/// Why this pool's sign-up page is closed, if it is.
+pub(super) fn sign_up_refused(checked: &Checked) -> Option<FieldError> {
+    checked
+        .pool
+        .settings
+        .admin_create_user_config
+        .allow_admin_create_user_only
+        .then(|| {
+            FieldError::new(
+                FORM,
+                "You cannot create an account here. Ask your administrator for one.",
+            )
+        })
 }
 
 /// Where a confirmed user can sign in: the code flow to the client's default (or only)

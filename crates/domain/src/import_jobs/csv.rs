@@ -207,9 +207,7 @@ impl RowContext<'_> {
                 missing.name
             ));
         }
-        let chosen = self
-            .domain
-            .username_for_new_user(self.pool, &username, &mut attributes)
+        let chosen = crate::user::username_for_new_user(self.pool, &username, &mut attributes)
             .map_err(|e| e.message.clone())?;
         let sub = ids::new_uuid(self.domain.random());
         attributes.insert("sub".to_owned(), sub.clone());

@@ -167,19 +167,6 @@ impl Domain {
         })
     }
 
-    /// The context of a message a public operation sends. When the client hides whether
-    /// users exist, the message is handed over without waiting, so neither a delivery failure
-    /// nor the time a delivery takes tells a real user from a made-up name.
-    fn message_context<'a>(public: &'a PublicClient, source: &'static str) -> MessageContext<'a> {
-        MessageContext {
-            source,
-            client_id: Some(public.client_id()),
-            client_metadata: Some(public.client_metadata()),
-            detached: public.client().prevents_user_existence_errors(),
-            sends_counted: false,
-        }
-    }
-
     /// The user a code is answered for (ConfirmSignUp, ConfirmForgotPassword). A name that
     /// matches no user, when the client hides existence, is a wrong code, counted as a real
     /// user's wrong answer is.
@@ -252,5 +239,18 @@ impl Domain {
             medium,
             attribute: attribute.to_owned(),
         })
+    }
+}
+
+/// The context of a message a public operation sends. When the client hides whether
+/// users exist, the message is handed over without waiting, so neither a delivery failure
+/// nor the time a delivery takes tells a real user from a made-up name.
+fn message_context<'a>(public: &'a PublicClient, source: &'static str) -> MessageContext<'a> {
+    MessageContext {
+        source,
+        client_id: Some(public.client_id()),
+        client_metadata: Some(public.client_metadata()),
+        detached: public.client().prevents_user_existence_errors(),
+        sends_counted: false,
     }
 }

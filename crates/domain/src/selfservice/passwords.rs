@@ -54,7 +54,7 @@ impl Domain {
             CodePurpose::ResetPassword,
             medium,
             &destination,
-            &Self::message_context(public, "ForgotPassword"),
+            &super::message_context(public, "ForgotPassword"),
         )
         .await?;
         let attribute = if medium == DeliveryMedium::Email {

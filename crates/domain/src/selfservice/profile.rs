@@ -202,7 +202,7 @@ impl Domain {
             }
         }
         user.mfa_options = options;
-        Self::sync_legacy_sms_option(&mut user);
+        crate::mfa_settings::sync_legacy_sms_option(&mut user);
         self.save_user(pool, &mut user).await
     }
 

@@ -81,7 +81,8 @@ impl Domain {
         verified_flags_are_not_writable(&input.attributes)?;
         check_client_may_write(public.client(), &input.attributes)?;
         let mut attributes = collect_attributes(pool, &input.attributes, Writer::User)?;
-        let username = self.username_for_new_user(pool, public.username(), &mut attributes)?;
+        let username =
+            crate::user::username_for_new_user(pool, public.username(), &mut attributes)?;
         if let Some(required) = pool
             .schema
             .iter()
@@ -142,7 +143,7 @@ impl Domain {
                     CodePurpose::SignUp,
                     medium,
                     &destination,
-                    &Self::message_context(public, "SignUp"),
+                    &super::message_context(public, "SignUp"),
                 )
                 .await?;
                 Some(delivery(medium, &destination, attribute))
@@ -255,7 +256,7 @@ impl Domain {
             CodePurpose::SignUp,
             medium,
             &destination,
-            &Self::message_context(public, "ResendCode"),
+            &super::message_context(public, "ResendCode"),
         )
         .await?;
         Ok(delivery(medium, &destination, attribute))

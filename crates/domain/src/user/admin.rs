@@ -50,7 +50,7 @@ impl Domain {
             return self.resend_invitation(&pool, input).await;
         }
         let mut attributes = collect_attributes(&pool, &input.attributes, Writer::Admin)?;
-        let username = self.username_for_new_user(&pool, &input.username, &mut attributes)?;
+        let username = crate::user::username_for_new_user(&pool, &input.username, &mut attributes)?;
         let temporary = self.temporary_password(&pool, input.temporary_password.as_deref())?;
         let now = self.now();
         let sub = ids::new_uuid(self.random());
@@ -176,7 +176,7 @@ impl Domain {
             sends_counted: false,
         };
         let default_mediums = crate::pool::default_delivery_mediums();
-        let display_name = self.display_username(pool, user);
+        let display_name = display_username(pool, user);
         for medium in mediums.unwrap_or(&default_mediums) {
             let (destination, subject, template) = match medium {
                 DeliveryMedium::Email => (
@@ -228,16 +228,6 @@ impl Domain {
             self.deliver_message(pool, user, message, &context).await?;
         }
         Ok(())
-    }
-
-    /// The name a person signs in with: their email or phone in pools where that is the username.
-    pub fn display_username(&self, pool: &UserPool, user: &User) -> String {
-        pool.sign_in
-            .username_attributes
-            .iter()
-            .find_map(|a| user.attribute(a.as_str()))
-            .unwrap_or(&user.username)
-            .to_owned()
     }
 
     /// AdminDeleteUser.
@@ -367,4 +357,14 @@ impl Domain {
         user.status = UserStatus::Confirmed;
         self.save_user(&pool, &mut user).await
     }
+}
+
+/// The name a person signs in with: their email or phone in pools where that is the username.
+pub fn display_username(pool: &UserPool, user: &User) -> String {
+    pool.sign_in
+        .username_attributes
+        .iter()
+        .find_map(|a| user.attribute(a.as_str()))
+        .unwrap_or(&user.username)
+        .to_owned()
 }

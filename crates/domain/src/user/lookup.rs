@@ -109,7 +109,7 @@ impl Domain {
         if by_username.is_some() {
             return Ok(by_username);
         }
-        for attribute in self.alias_candidates(pool, name) {
+        for attribute in alias_candidates(pool, name) {
             let key = alias_key(pool, attribute, name);
             if let Some(user) = self
                 .store
@@ -128,32 +128,6 @@ impl Domain {
                 .map_err(Error::from);
         }
         Ok(None)
-    }
-
-    /// Which alias kinds a name could be, judged by its shape.
-    fn alias_candidates(&self, pool: &UserPool, name: &str) -> Vec<&'static str> {
-        let mut kinds: Vec<&'static str> = Vec::new();
-        let configured = |attr: &str| {
-            pool.sign_in
-                .username_attributes
-                .iter()
-                .any(|a| a.as_str() == attr)
-                || pool
-                    .sign_in
-                    .alias_attributes
-                    .iter()
-                    .any(|a| a.as_str() == attr)
-        };
-        if schema::is_valid_email(name) && configured("email") {
-            kinds.push("email");
-        }
-        if schema::is_valid_phone(name) && configured("phone_number") {
-            kinds.push("phone_number");
-        }
-        if configured("preferred_username") {
-            kinds.push("preferred_username");
-        }
-        kinds
     }
 
     /// The user, or UserNotFoundException.
@@ -195,4 +169,30 @@ impl Domain {
         })?;
         Ok(Page { items: users, next })
     }
+}
+
+/// Which alias kinds a name could be, judged by its shape.
+fn alias_candidates(pool: &UserPool, name: &str) -> Vec<&'static str> {
+    let mut kinds: Vec<&'static str> = Vec::new();
+    let configured = |attr: &str| {
+        pool.sign_in
+            .username_attributes
+            .iter()
+            .any(|a| a.as_str() == attr)
+            || pool
+                .sign_in
+                .alias_attributes
+                .iter()
+                .any(|a| a.as_str() == attr)
+    };
+    if schema::is_valid_email(name) && configured("email") {
+        kinds.push("email");
+    }
+    if schema::is_valid_phone(name) && configured("phone_number") {
+        kinds.push("phone_number");
+    }
+    if configured("preferred_username") {
+        kinds.push("preferred_username");
+    }
+    kinds
 }

@@ -16,11 +16,11 @@ mod lookup;
 mod password;
 mod writes;
 
-pub use admin::{AdminCreateUserInput, MessageAction};
+pub use admin::{AdminCreateUserInput, MessageAction, display_username};
 pub(crate) use attributes::{apply_attribute_changes, collect_attributes, delete_attributes};
 pub use lookup::{user_keys, username_key};
 pub(crate) use password::password_purpose;
-pub(crate) use writes::CreatedBy;
+pub(crate) use writes::{CreatedBy, username_for_new_user};
 
 /// A user as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -47,52 +47,6 @@ fn conflict_error(pool: &UserPool, e: StoreError, by: CreatedBy) -> Error {
 }
 
 impl Domain {
-    /// Checks the requested username against the pool's sign-in rules. Returns `None` when the
-    /// username will be the new user's `sub` (email or phone is the username).
-    pub(crate) fn username_for_new_user(
-        &self,
-        pool: &UserPool,
-        requested: &str,
-        attributes: &mut BTreeMap<String, String>,
-    ) -> Result<Option<String>> {
-        let username_attributes = &pool.sign_in.username_attributes;
-        if !username_attributes.is_empty() {
-            let allows = |a: UsernameAttribute| username_attributes.contains(&a);
-            let attribute = if allows(UsernameAttribute::Email) && schema::is_valid_email(requested)
-            {
-                "email"
-            } else if allows(UsernameAttribute::PhoneNumber) && schema::is_valid_phone(requested) {
-                "phone_number"
-            } else {
-                return Err(Error::username_format(
-                    allows(UsernameAttribute::Email),
-                    allows(UsernameAttribute::PhoneNumber),
-                ));
-            };
-            if let Some(given) = attributes.get(attribute)
-                && given != requested
-            {
-                return Err(Error::invalid_parameter(format!(
-                    "The {attribute} attribute must match the username when {attribute} is used as the username."
-                )));
-            }
-            attributes.insert(attribute.to_owned(), requested.to_owned());
-            return Ok(None);
-        }
-        let aliases = &pool.sign_in.alias_attributes;
-        if aliases.contains(&AliasAttribute::Email) && schema::is_valid_email(requested) {
-            return Err(Error::invalid_parameter(
-                "Username cannot be of email format, since user pool is configured for email alias.",
-            ));
-        }
-        if aliases.contains(&AliasAttribute::PhoneNumber) && schema::is_valid_phone(requested) {
-            return Err(Error::invalid_parameter(
-                "Username cannot be of phone number format, since user pool is configured for phone_number alias.",
-            ));
-        }
-        Ok(Some(requested.to_owned()))
-    }
-
     /// Inserts a new user; with `force_alias`, an alias held by another user moves to this one.
     pub(crate) async fn insert_user(
         &self,
@@ -177,4 +131,48 @@ impl Domain {
         self.write_user(pool, user, Some(expected), force_alias, CreatedBy::Admin)
             .await
     }
+}
+
+/// Checks the requested username against the pool's sign-in rules. Returns `None` when the
+/// username will be the new user's `sub` (email or phone is the username).
+pub(crate) fn username_for_new_user(
+    pool: &UserPool,
+    requested: &str,
+    attributes: &mut BTreeMap<String, String>,
+) -> Result<Option<String>> {
+    let username_attributes = &pool.sign_in.username_attributes;
+    if !username_attributes.is_empty() {
+        let allows = |a: UsernameAttribute| username_attributes.contains(&a);
+        let attribute = if allows(UsernameAttribute::Email) && schema::is_valid_email(requested) {
+            "email"
+        } else if allows(UsernameAttribute::PhoneNumber) && schema::is_valid_phone(requested) {
+            "phone_number"
+        } else {
+            return Err(Error::username_format(
+                allows(UsernameAttribute::Email),
+                allows(UsernameAttribute::PhoneNumber),
+            ));
+        };
+        if let Some(given) = attributes.get(attribute)
+            && given != requested
+        {
+            return Err(Error::invalid_parameter(format!(
+                "The {attribute} attribute must match the username when {attribute} is used as the username."
+            )));
+        }
+        attributes.insert(attribute.to_owned(), requested.to_owned());
+        return Ok(None);
+    }
+    let aliases = &pool.sign_in.alias_attributes;
+    if aliases.contains(&AliasAttribute::Email) && schema::is_valid_email(requested) {
+        return Err(Error::invalid_parameter(
+            "Username cannot be of email format, since user pool is configured for email alias.",
+        ));
+    }
+    if aliases.contains(&AliasAttribute::PhoneNumber) && schema::is_valid_phone(requested) {
+        return Err(Error::invalid_parameter(
+            "Username cannot be of phone number format, since user pool is configured for phone_number alias.",
+        ));
+    }
+    Ok(Some(requested.to_owned()))
 }

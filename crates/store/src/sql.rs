@@ -34,7 +34,14 @@ use crate::direct::{DirectReads, FromDirectRow};
 /// format inside a macro call, so keep the bodies formatted by hand.
 macro_rules! sql_impl {
     (impl { $($body:tt)* }) => {
-        impl<DB> $crate::sql::SqlStore<DB>
+        sql_impl!(@bounded [] [] { $($body)* });
+    };
+    (impl $family:ident { $($body:tt)* }) => {
+        sql_impl!(@bounded [#[::async_trait::async_trait]] [$family for] { $($body)* });
+    };
+    (@bounded [$($attr:tt)*] [$($head:tt)*] { $($body:tt)* }) => {
+        $($attr)*
+        impl<DB> $($head)* $crate::sql::SqlStore<DB>
         where
             DB: $crate::sql::Dialect,
             for<'c> &'c mut DB::Connection: ::sqlx::Executor<'c, Database = DB>,
@@ -46,26 +53,6 @@ macro_rules! sql_impl {
             for<'q> i64: ::sqlx::Encode<'q, DB> + ::sqlx::Decode<'q, DB> + ::sqlx::Type<DB>,
             for<'q> i32: ::sqlx::Encode<'q, DB> + ::sqlx::Decode<'q, DB> + ::sqlx::Type<DB>,
             // sqlx implements `Encode` for `Option` per backend, not once for every type.
-            for<'q> Option<i64>: ::sqlx::Encode<'q, DB>,
-            for<'q> Option<&'q [u8]>: ::sqlx::Encode<'q, DB>,
-            usize: ::sqlx::ColumnIndex<DB::Row>,
-        {
-            $($body)*
-        }
-    };
-    (impl $family:ident { $($body:tt)* }) => {
-        #[::async_trait::async_trait]
-        impl<DB> $family for $crate::sql::SqlStore<DB>
-        where
-            DB: $crate::sql::Dialect,
-            for<'c> &'c mut DB::Connection: ::sqlx::Executor<'c, Database = DB>,
-            DB::Arguments: ::sqlx::IntoArguments<DB>,
-            for<'q> &'q str: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-            for<'q> String: ::sqlx::Encode<'q, DB> + ::sqlx::Decode<'q, DB> + ::sqlx::Type<DB>,
-            for<'q> &'q [u8]: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-            for<'q> Vec<u8>: ::sqlx::Decode<'q, DB> + ::sqlx::Type<DB>,
-            for<'q> i64: ::sqlx::Encode<'q, DB> + ::sqlx::Decode<'q, DB> + ::sqlx::Type<DB>,
-            for<'q> i32: ::sqlx::Encode<'q, DB> + ::sqlx::Decode<'q, DB> + ::sqlx::Type<DB>,
             for<'q> Option<i64>: ::sqlx::Encode<'q, DB>,
             for<'q> Option<&'q [u8]>: ::sqlx::Encode<'q, DB>,
             usize: ::sqlx::ColumnIndex<DB::Row>,

@@ -1,6 +1,7 @@
 //! The `Store` conformance suite (`cognate_testkit::store_suite`) on every backend:
-//! SQLite in memory, SQLite in a file (one writer, separate readers, as deployed) and,
-//! when `TEST_POSTGRES_URL` is set, PostgreSQL with a fresh schema per test.
+//! SQLite in memory, SQLite in a file (one writer, separate readers, as deployed),
+//! when `TEST_POSTGRES_URL` is set, PostgreSQL with a fresh schema per test, and the
+//! testkit's in-memory store the domain's own tests run on (so it cannot drift from these).
 
 #![allow(
     clippy::unwrap_used,
@@ -43,6 +44,20 @@ mod sqlite_memory {
 
     async fn run(test: SuiteFn) {
         test(cognate_store::connect("sqlite::memory:").await.unwrap()).await;
+    }
+
+    cognate_testkit::store_conformance_tests!(run);
+}
+
+/// The in-memory store (`cognate_testkit::memory`). `survives_reconnect` and the
+/// migration tests are not run on it: it has nothing to reopen and no schema, and what it
+/// holds ends with the value.
+mod in_memory {
+    use super::*;
+    use cognate_testkit::memory::MemoryStore;
+
+    async fn run(test: SuiteFn) {
+        test(Arc::new(MemoryStore::new())).await;
     }
 
     cognate_testkit::store_conformance_tests!(run);

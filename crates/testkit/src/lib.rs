@@ -1,7 +1,11 @@
 //! cognate-testkit: what Cognate's tests share.
 //!
 //! - [`store_suite`]: the `Store` conformance suite every backend must pass, run on
-//!   SQLite and PostgreSQL by `crates/store/tests/conformance.rs`.
+//!   SQLite, PostgreSQL and [`memory::MemoryStore`] by `crates/store/tests/conformance.rs`.
+//! - [`memory`]: the whole `Store` port in memory ([`memory::MemoryStore`]), for the
+//!   domain's fast tests; the conformance suite runs on it too.
+//! - [`domain`]: the real `Domain` on the in-memory store with a manual clock, seeded
+//!   randomness and recording sender and triggers ([`domain::TestDomain`]).
 //! - [`records`]: small constructors for domain records.
 //! - [`unique_name`] and [`postgres_url`]: isolating tests that share a database.
 //!
@@ -13,6 +17,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub mod domain;
+pub mod memory;
 pub mod records;
 pub mod store_suite;
 

@@ -55,7 +55,9 @@ fn sign_in_aliases(pool: &UserPool, user: &User) -> Vec<String> {
 
 fn search_keys(pool: &UserPool, user: &User) -> Vec<(String, String)> {
     let mut keys = vec![
-        ("username".to_owned(), user.username.clone()),
+        // As the pool compares usernames, which is how ListUsers normalises a username
+        // filter (`normalise_filter`): in a case-insensitive pool `Alice` is found as `alice`.
+        ("username".to_owned(), username_key(pool, &user.username)),
         (
             "cognito:user_status".to_owned(),
             user.status.as_str().to_lowercase(),
@@ -70,7 +72,6 @@ fn search_keys(pool: &UserPool, user: &User) -> Vec<(String, String)> {
             keys.push(((*name).to_owned(), value.to_owned()));
         }
     }
-    let _ = pool;
     keys
 }
 

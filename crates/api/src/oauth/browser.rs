@@ -303,12 +303,16 @@ pub async fn logout(
         .domain
         .logout(&site, &request, wire::cookie(&headers, SSO_COOKIE))
         .await;
-    let response = match outcome {
-        Ok(LogoutOutcome::Redirect(redirect)) => to_client(&redirect),
-        Ok(LogoutOutcome::SignIn) => found(&format!("/login?{query}")),
-        Ok(LogoutOutcome::SignedOut) => html::signed_out_page(),
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
         Err(e) => return error_page(&e),
     };
+    let response = match &outcome {
+        LogoutOutcome::Redirect(redirect) => to_client(redirect),
+        LogoutOutcome::SignIn => found(&format!("/login?{query}")),
+        LogoutOutcome::SignedOut => html::signed_out_page(),
+    };
+    let response = super::saml::single_logout(&state, &site, &headers, &outcome, response).await;
     with_cookie(
         response,
         wire::set_cookie(SSO_COOKIE, "", "/", 0, secure(&state)),

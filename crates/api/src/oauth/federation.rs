@@ -47,6 +47,14 @@ pub async fn authorize(
             found(&url),
             flow_cookie_header(&flow_cookie, max_age_secs, secure(state)),
         ),
+        Ok(FederatedAuthorize::Saml {
+            url,
+            flow_cookie,
+            max_age_secs,
+        }) => with_cookie(
+            found(&url),
+            super::saml::flow_cookie_header(&flow_cookie, max_age_secs, secure(state)),
+        ),
         Ok(FederatedAuthorize::Redirect(redirect)) => to_client(&redirect),
         Err(e) => error_page(&e),
     }

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use cognate_domain::ErrorKind;
 use tower::ServiceExt;
 
-use super::{backchannel, browser, federation, html};
+use super::{backchannel, browser, federation, html, saml};
 use crate::AppState;
 
 /// What the host-routing middleware needs: the domain (to resolve hosts) and the domain router.
@@ -42,6 +42,14 @@ fn router(state: AppState) -> Router {
         .route(
             "/oauth2/idpresponse",
             get(federation::idp_response).post(federation::idp_response_post),
+        )
+        .route(
+            "/saml2/idpresponse",
+            post(saml::idp_response).get(saml::post_only),
+        )
+        .route(
+            "/saml2/logout",
+            post(saml::logout_response).get(saml::post_only),
         )
         .route("/login", get(browser::login_page).post(browser::login))
         .route("/newPassword", post(browser::new_password))

@@ -8,6 +8,7 @@
 //! - `backchannel`: the endpoints clients call (`/oauth2/token`, `/oauth2/userInfo`,
 //!   `/oauth2/revoke`, `/oauth2/introspect`).
 //! - `federation`: `/oauth2/authorize` with an outside provider, and `/oauth2/idpresponse`.
+//! - `saml`: `/saml2/idpresponse`, `/saml2/logout`, and single logout's step of `/logout`.
 //! - `wire`: form and query parameters, cookies, HTTP Basic, redirect URLs.
 //! - `html`: the few pages (the sign-in form, errors, signed out), escaped by hand.
 
@@ -16,6 +17,7 @@ mod browser;
 mod federation;
 pub mod hosted;
 mod html;
+mod saml;
 mod wire;
 
 use axum::Json;

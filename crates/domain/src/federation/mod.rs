@@ -15,6 +15,8 @@
 //! - `identities`: the `identities` attribute and claim.
 //! - `signin`: the hosted flow through an OIDC or social provider (`/oauth2/authorize` with
 //!   `identity_provider`, `/oauth2/idpresponse`) and the federated user Cognito makes.
+//! - `saml_signin`: the same through a SAML IdP (`/saml2/idpresponse`, IdP-initiated
+//!   sign-in, single logout through `/saml2/logout`).
 //!
 //! # Invariants
 //! No HTTP and no XML here (the engine has them); time and randomness are injected.
@@ -25,6 +27,7 @@ mod directory;
 pub mod identities;
 pub mod linking;
 pub mod provider;
+pub mod saml_signin;
 pub mod signin;
 
 use std::sync::Arc;
@@ -35,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 pub use admin::{IdentityProviderView, ProviderInput};
 pub use provider::{IdentityProvider, PoolSigningKey, StoredKeyPair};
+pub use saml_signin::{AfterLogout, SamlCallback, SamlLoggedOut, SamlSignIn};
 pub use signin::{FederatedAuthorize, FederatedSignIn, IdpCallback};
 
 use crate::error::{Error, Result};

@@ -65,6 +65,13 @@ pub enum FederatedAuthorize {
         flow_cookie: String,
         max_age_secs: i64,
     },
+    /// To a SAML IdP (an AuthnRequest by HTTP-Redirect), with the SAML flow cookie to set
+    /// (its own name and path, as the IdP answers at `/saml2/idpresponse`).
+    Saml {
+        url: String,
+        flow_cookie: String,
+        max_age_secs: i64,
+    },
     /// Back to the client with an error.
     Redirect(Redirect),
 }
@@ -94,13 +101,13 @@ fn state_purpose(pool_id: &str) -> Vec<u8> {
     format!("idp-flow:{pool_id}").into_bytes()
 }
 
-fn not_available() -> OAuthError {
+pub(super) fn not_available() -> OAuthError {
     OAuthError::new(OAuthErrorCode::InvalidRequest, LOGIN_OPTION_NOT_AVAILABLE)
 }
 
 /// A lost, forged, expired, replayed or foreign `state` (Cognito shows "Something went
 /// wrong" on its login page; the flow cannot go back to an app it cannot trust).
-fn bad_state() -> OAuthError {
+pub(super) fn bad_state() -> OAuthError {
     OAuthError::new(
         OAuthErrorCode::InvalidRequest,
         "Something went wrong: the sign-in through the identity provider is invalid or has expired. Please sign in again.",
@@ -124,10 +131,9 @@ impl FederationService {
         };
         let provider = self.requested_provider(&checked, request).await?;
         if provider.provider_type == ProviderType::Saml {
-            return Err(OAuthError::new(
-                OAuthErrorCode::InvalidRequest,
-                "Sign-in through SAML identity providers is not available yet.",
-            ));
+            return self
+                .saml_authorize(site, &checked, &provider, request)
+                .await;
         }
         let oauth = self.oauth_provider(&provider)?;
         let resolved = match self.external.resolve_endpoints(&oauth, self.now()).await {
@@ -293,7 +299,7 @@ impl FederationService {
     }
 
     /// The provider a request names, if the client may use it.
-    async fn requested_provider(
+    pub(super) async fn requested_provider(
         &self,
         checked: &Checked,
         request: &AuthorizeRequest,
@@ -363,7 +369,7 @@ impl FederationService {
         }
     }
 
-    fn random_token(&self, bytes: usize) -> String {
+    pub(super) fn random_token(&self, bytes: usize) -> String {
         let mut buffer = vec![0u8; bytes];
         self.random.fill(&mut buffer);
         b64::encode_url(&buffer)
@@ -371,7 +377,7 @@ impl FederationService {
 
     /// The user an outside identity signs in as (reference §6): a linked user, else its own
     /// profile, else a new profile; mapped attributes are written at every sign-in.
-    async fn federated_user(
+    pub(super) async fn federated_user(
         &self,
         pool: &UserPool,
         client_id: &str,
@@ -577,15 +583,15 @@ impl FederationService {
 }
 
 /// Who the provider says the user is, whatever the protocol.
-struct OutsideIdentity {
-    subject: String,
+pub(super) struct OutsideIdentity {
+    pub(super) subject: String,
     /// The SAML IdP's entity id (the `identities` issuer); `None` for OAuth types.
-    issuer: Option<String>,
-    attributes: BTreeMap<String, Value>,
+    pub(super) issuer: Option<String>,
+    pub(super) attributes: BTreeMap<String, Value>,
 }
 
 /// Why a federated sign-in cannot make or update the user.
-enum FederatedUserError {
+pub(super) enum FederatedUserError {
     /// Sent to the app as `error_description` (Cognito's texts).
     Refused(String),
     Internal(Error),

@@ -34,6 +34,7 @@ mod hosted_pages;
 mod federation_apple;
 mod federation_attacks;
 mod federation_oidc;
+mod federation_saml;
 mod federation_social;
 mod identity_providers;
 

@@ -52,6 +52,7 @@ fn router(state: AppState) -> Router {
             post(saml::logout_response).get(saml::post_only),
         )
         .route("/login", get(browser::login_page).post(browser::login))
+        .route("/login/discover", get(saml::discover))
         .route("/newPassword", post(browser::new_password))
         .route("/mfa", post(browser::mfa))
         .route("/selectMfa", post(browser::select_mfa))

@@ -70,6 +70,9 @@ struct FormPage {
     qr: Option<String>,
     secret: Option<String>,
     links: Vec<Link>,
+    /// On the sign-in page of a client whose SAML providers all have IdpIdentifiers: the
+    /// email box (a GET to `/login/discover`) with the request's parameters.
+    discovery: Option<Vec<(String, String)>>,
 }
 
 #[derive(Template)]
@@ -372,6 +375,18 @@ pub struct Render<'a> {
     pub values: &'a BTreeMap<String, String>,
 }
 
+/// The hidden fields of the email box, when the sign-in page shows one.
+fn discovery_fields(shown: &Shown, render: &Render<'_>) -> Option<Vec<(String, String)>> {
+    let login = matches!(shown.page, Page::Login);
+    (login && shown.context.email_discovery).then(|| {
+        authorize_pairs(render.authorize)
+            .into_iter()
+            .filter(|(name, _)| !matches!(*name, "identity_provider" | "idp_identifier"))
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect()
+    })
+}
+
 /// A page the domain decided to show.
 pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
     let context = &shown.context;
@@ -581,6 +596,7 @@ pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
         qr,
         secret,
         links,
+        discovery: discovery_fields(shown, render),
     };
     render_template(StatusCode::OK, &page, context.redirect_origin.as_deref())
 }
@@ -759,6 +775,7 @@ mod tests {
             qr: None,
             secret: None,
             links: Vec::new(),
+            discovery: None,
         };
         let html = page.render().unwrap_or_default();
         assert!(

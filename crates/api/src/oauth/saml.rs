@@ -1,10 +1,11 @@
 //! The SAML endpoints of a pool's domain: `/saml2/idpresponse` (the ACS, HTTP-POST only:
 //! `SAMLResponse` and `RelayState`), `/saml2/logout` (the IdP's LogoutResponse, HTTP-POST
-//! only), and the step of `/logout` that sends a SAML session's browser to the IdP. Each
-//! calls one method of the federation service.
+//! only), the step of `/logout` that sends a SAML session's browser to the IdP, and the
+//! sign-in page's email box (`/login/discover`, email-domain discovery by IdpIdentifiers).
+//! Each calls one method of the federation service.
 
 use axum::body::Bytes;
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use cognate_domain::federation::saml_signin::{
@@ -119,6 +120,42 @@ pub async fn logout_response(
         Ok(SamlLoggedOut::SignedOut) => html::signed_out_page(),
         Err(e) => error_page(&e),
     }
+}
+
+/// `GET /login/discover`: the sign-in page's email box. On to the provider whose
+/// IdpIdentifier is the email's domain, else to the password form with the email filled in.
+pub async fn discover(
+    State(state): State<AppState>,
+    Extension(site): Extension<HostedSite>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let mut params = match wire::params(&query.unwrap_or_default()) {
+        Ok(params) => params,
+        Err(e) => return error_page(&e),
+    };
+    let email = params.remove("email").unwrap_or_default();
+    params.remove("identity_provider");
+    params.remove("idp_identifier");
+    let request = wire::authorize_request(&params);
+    match state
+        .federation
+        .discover_provider(&site, &request, &email)
+        .await
+    {
+        Ok(Some(identifier)) => {
+            params.insert("idp_identifier".to_owned(), identifier);
+            found(&format!("/oauth2/authorize?{}", encode(&params)))
+        }
+        Ok(None) => {
+            params.insert("username".to_owned(), email);
+            found(&format!("/login?{}", encode(&params)))
+        }
+        Err(e) => error_page(&e),
+    }
+}
+
+fn encode(params: &std::collections::BTreeMap<String, String>) -> String {
+    serde_urlencoded::to_string(params).unwrap_or_default()
 }
 
 /// A GET where Cognito takes only the HTTP-POST binding.

@@ -11,6 +11,7 @@
 //! - `provider`: the stored provider and the rules of its configuration.
 //! - `admin`: Create/Update/Describe/List/Delete IdentityProvider,
 //!   GetIdentityProviderByIdentifier and GetSigningCertificate.
+//! - `discovery`: the sign-in page's email box (a provider found by the email's domain).
 //! - `linking`: AdminLinkProviderForUser and AdminDisableProviderForUser.
 //! - `identities`: the `identities` attribute and claim.
 //! - `signin`: the hosted flow through an OIDC or social provider (`/oauth2/authorize` with
@@ -24,6 +25,7 @@
 
 mod admin;
 mod directory;
+mod discovery;
 pub mod identities;
 pub mod linking;
 pub mod provider;

@@ -22,6 +22,7 @@
 //!
 //! # Layout
 //! - this file: the shared types, the CSRF check, step tokens, and each page's context.
+//! - `discovery`: whether the sign-in page asks for an email first (SAML IdpIdentifiers).
 //! - `field_errors`: Cognito's errors as field errors in plain words.
 //! - `signin`: `/login` and the challenges after the password (new password; MFA plugs in
 //!   at [`Challenge`]).
@@ -29,6 +30,7 @@
 //! - `recovery`: `/forgotPassword`, `/confirmforgotPassword`.
 //! - `mfa_pages`: the second factor after the password (`/mfa`, `/selectMfa`, `/mfaSetup`).
 
+mod discovery;
 mod field_errors;
 mod mfa_pages;
 mod recovery;
@@ -132,6 +134,9 @@ pub struct Context {
     /// The outside providers the client may sign in with (its SupportedIdentityProviders
     /// but `COGNITO`), one button each on the sign-in page.
     pub identity_providers: Vec<String>,
+    /// The sign-in page asks for an email first and finds the provider by its domain
+    /// (`discovery`).
+    pub email_discovery: bool,
 }
 
 /// A short message a page shows above its form.
@@ -345,6 +350,7 @@ impl Domain {
                 .filter(|name| name.as_str() != "COGNITO")
                 .cloned()
                 .collect(),
+            email_discovery: self.email_discovery(&pool.id, client).await?,
         })
     }
 

@@ -101,7 +101,8 @@ async fn saml_site(server: &TestServer, providers: &[(&str, &[(&str, &str)])]) -
         .allowed_o_auth_scopes("email")
         .allowed_o_auth_scopes("profile")
         .callback_urls(CALLBACK)
-        .logout_urls(SIGNED_OUT);
+        .logout_urls(SIGNED_OUT)
+        .supported_identity_providers("COGNITO");
     for (name, details) in providers {
         saml_provider(&sdk, &site.pool, name, details).await;
         client = client.supported_identity_providers(*name);
@@ -711,6 +712,90 @@ on_both_backends!(
         assert_eq!(saml.federated_users(&sdk).await.len(), 1);
     }
 );
+
+on_both_backends!(email_domain_discovery, dev = true, |server| {
+    if !samlify_ready() {
+        return;
+    }
+    let saml = saml_site(server, &[(PROVIDER, &[])]).await;
+    let sdk = server.client();
+    let browser = saml.site.browser(server);
+    let page_query = url_form(&[
+        ("client_id", &saml.client_id),
+        ("response_type", "code"),
+        ("redirect_uri", CALLBACK),
+        ("state", "app-state"),
+    ]);
+    let login_page = |browser: reqwest::Client, url: String| async move {
+        browser.get(url).send().await.unwrap().text().await.unwrap()
+    };
+    // A SAML provider without IdpIdentifiers: buttons, no email box.
+    let page = login_page(
+        browser.clone(),
+        saml.site.url(&format!("/login?{page_query}")),
+    )
+    .await;
+    assert!(!page.contains("/login/discover"), "{page}");
+
+    sdk.update_identity_provider()
+        .user_pool_id(&saml.site.pool)
+        .provider_name(PROVIDER)
+        .idp_identifiers("corp.example")
+        .send()
+        .await
+        .unwrap();
+    let page = login_page(
+        browser.clone(),
+        saml.site.url(&format!("/login?{page_query}")),
+    )
+    .await;
+    assert!(page.contains("action=\"/login/discover\""), "{page}");
+
+    // An email of the provider's domain goes to it (by idp_identifier) and signs in there.
+    let to = location(
+        &browser
+            .get(saml.site.url(&format!(
+                "/login/discover?{page_query}&{}",
+                url_form(&[("email", "Carlos@Corp.Example")])
+            )))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert!(to.starts_with("/oauth2/authorize?"), "{to}");
+    assert_eq!(
+        params_of(&saml.site.url(&to))["idp_identifier"],
+        "Corp.Example"
+    );
+    let idp_url = location(&browser.get(saml.site.url(&to)).send().await.unwrap());
+    assert!(
+        idp_url.starts_with("https://idp.example.com/saml/sso?"),
+        "{idp_url}"
+    );
+    let answer = saml.answer(&idp_url, json!({}));
+    let callback = location(&saml.post(&browser, &answer).await);
+    assert_eq!(params_of(&callback)["state"], "app-state");
+    assert!(params_of(&callback).contains_key("code"), "{callback}");
+
+    // Any other email signs in with a password, the email filled in.
+    let to = location(
+        &browser
+            .get(saml.site.url(&format!(
+                "/login/discover?{page_query}&{}",
+                url_form(&[("email", "alice@example.com")])
+            )))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert!(to.starts_with("/login?"), "{to}");
+    assert_eq!(
+        params_of(&saml.site.url(&to))["username"],
+        "alice@example.com"
+    );
+    let page = login_page(browser.clone(), saml.site.url(&to)).await;
+    assert!(page.contains("value=\"alice@example.com\""), "{page}");
+});
 
 fn urlencoding(text: &str) -> String {
     url_form(&[("x", text)])[2..].to_owned()

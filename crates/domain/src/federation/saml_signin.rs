@@ -349,7 +349,8 @@ impl FederationService {
         {
             Ok(user) => user,
             Err(FederatedUserError::Refused(description)) => {
-                return fail("invalid_request", &description);
+                let (error, description) = saml_refusal(description);
+                return fail(error, &description);
             }
             Err(FederatedUserError::Internal(e)) => return Err(e.into()),
         };
@@ -583,6 +584,35 @@ impl FederationService {
     }
 }
 
+/// A refusal of the federated user as Cognito words it for SAML (reference §4): a missing
+/// required attribute and a value too long are SAML processing errors (`server_error`);
+/// trigger failures and the rest read as for every provider (`invalid_request`).
+fn saml_refusal(description: String) -> (&'static str, String) {
+    if let Some(names) = description
+        .strip_prefix("attributes required: [")
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        let each: Vec<String> = names
+            .split(", ")
+            .map(|name| format!("{name}: The attribute is required"))
+            .collect();
+        return (
+            "server_error",
+            format!(
+                "Error in SAML response processing: Invalid user attributes: {}",
+                each.join(", ")
+            ),
+        );
+    }
+    if description.starts_with("The value of the attribute ") {
+        return (
+            "server_error",
+            ExternalError::SamlInvalid(description).to_string(),
+        );
+    }
+    ("invalid_request", description)
+}
+
 fn refused(redirect: Redirect) -> SamlSignIn {
     SamlSignIn {
         signed_in: FederatedSignIn {
@@ -601,6 +631,28 @@ fn logout_failed(e: ExternalError) -> OAuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_worded_for_saml() {
+        assert_eq!(
+            saml_refusal("attributes required: [email, name]".to_owned()),
+            (
+                "server_error",
+                "Error in SAML response processing: Invalid user attributes: email: The attribute is required, name: The attribute is required".to_owned()
+            )
+        );
+        assert_eq!(
+            saml_refusal("PreSignUp failed with error No. ".to_owned()),
+            (
+                "invalid_request",
+                "PreSignUp failed with error No. ".to_owned()
+            )
+        );
+        assert_eq!(
+            saml_refusal("The value of the attribute name must have a length less than or equal to 2048 characters".to_owned()).1,
+            "Invalid SAML response received: The value of the attribute name must have a length less than or equal to 2048 characters"
+        );
+    }
 
     #[test]
     fn one_value_is_text_and_several_are_a_list() {

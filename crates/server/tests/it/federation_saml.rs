@@ -797,6 +797,80 @@ on_both_backends!(email_domain_discovery, dev = true, |server| {
     assert!(page.contains("value=\"alice@example.com\""), "{page}");
 });
 
+on_both_backends!(
+    refusals_reach_the_app_with_nothing_created,
+    dev = true,
+    |server| {
+        use crate::support::sinks::arn;
+        use aws_sdk_cognitoidentityprovider::types::LambdaConfigType;
+        if !samlify_ready() {
+            return;
+        }
+        let saml = saml_site(server, &[(PROVIDER, &[])]).await;
+        let sdk = server.client();
+        saml_provider(&sdk, &saml.site.pool, "Elsewhere", &[]).await;
+        let browser = saml.site.browser(server);
+
+        // A provider the client may not use: Cognito's page, nothing sent anywhere.
+        let page = browser
+            .get(saml.authorize_url("Elsewhere"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 400);
+        assert!(
+            page.text()
+                .await
+                .unwrap()
+                .contains("Login option is not available. Please try another one.")
+        );
+
+        // A mapped value longer than Cognito allows.
+        let long = "x".repeat(2049);
+        let callback = saml
+            .sign_in(
+                &browser,
+                PROVIDER,
+                json!({"attributes": {EMAIL: [NAME_ID], "displayName": [long]}}),
+            )
+            .await;
+        assert_eq!(
+        callback_error(&callback),
+        (
+            "server_error".to_owned(),
+            "Invalid SAML response received: The value of the attribute name must have a length less than or equal to 2048 characters".to_owned()
+        )
+    );
+
+        // A PreSignUp function that refuses: its text reaches the app.
+        sdk.update_user_pool()
+            .user_pool_id(&saml.site.pool)
+            .lambda_config(
+                LambdaConfigType::builder()
+                    .pre_sign_up(arn("pre-sign-up"))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        server.triggers.on("pre-sign-up", |_| {
+            (400, json!({"errorMessage": "No strangers"}).to_string())
+        });
+        let callback = saml.sign_in(&browser, PROVIDER, json!({})).await;
+        assert_eq!(
+            callback_error(&callback),
+            (
+                "invalid_request".to_owned(),
+                "PreSignUp failed with error No strangers. ".to_owned()
+            )
+        );
+        let call = &server.triggers.calls("pre-sign-up")[0].event;
+        assert_eq!(call["triggerSource"], "PreSignUp_ExternalProvider");
+        assert_eq!(call["request"]["userAttributes"]["email"], NAME_ID);
+        assert!(saml.federated_users(&sdk).await.is_empty());
+    }
+);
+
 fn urlencoding(text: &str) -> String {
     url_form(&[("x", text)])[2..].to_owned()
 }

@@ -22,7 +22,7 @@ const IDP_ENTITY: &str = "https://idp.example.com/saml/metadata";
 const NAME_ID: &str = "carlos@corp.example";
 const EMAIL: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
 
-fn samlify_ready() -> bool {
+pub(crate) fn samlify_ready() -> bool {
     let installed = crate::interop::interop_dir()
         .join("saml/node_modules/samlify")
         .exists()
@@ -33,7 +33,7 @@ fn samlify_ready() -> bool {
     crate::identity_interop::available("node or samlify in interop/saml/node_modules", installed)
 }
 
-fn idp_metadata() -> String {
+pub(crate) fn idp_metadata() -> String {
     std::fs::read_to_string(
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../federation/tests/fixtures/saml/idp-metadata.xml"),
@@ -42,7 +42,7 @@ fn idp_metadata() -> String {
 }
 
 /// One job for the live IdP (`interop/saml/idp.cjs`).
-fn idp(job: &Value) -> Value {
+pub(crate) fn idp(job: &Value) -> Value {
     use std::io::Write;
     let mut child = std::process::Command::new("node")
         .arg(crate::interop::interop_dir().join("saml/idp.cjs"))

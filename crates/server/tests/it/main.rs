@@ -35,6 +35,7 @@ mod federation_apple;
 mod federation_attacks;
 mod federation_oidc;
 mod federation_saml;
+mod federation_saml_browser;
 mod federation_social;
 mod identity_providers;
 

@@ -871,6 +871,69 @@ on_both_backends!(
     }
 );
 
+on_both_backends!(
+    a_linked_saml_identity_signs_in_as_the_local_user,
+    dev = true,
+    |server| {
+        use aws_sdk_cognitoidentityprovider::types::ProviderUserIdentifierType;
+        if !samlify_ready() {
+            return;
+        }
+        let saml = saml_site(server, &[(PROVIDER, &[])]).await;
+        let sdk = server.client();
+        // Linked by a mapped attribute (SAML and OIDC may link by one): the email.
+        sdk.admin_link_provider_for_user()
+            .user_pool_id(&saml.site.pool)
+            .destination_user(
+                ProviderUserIdentifierType::builder()
+                    .provider_name("Cognito")
+                    .provider_attribute_value(&saml.site.username)
+                    .build(),
+            )
+            .source_user(
+                ProviderUserIdentifierType::builder()
+                    .provider_name(PROVIDER)
+                    .provider_attribute_name("email")
+                    .provider_attribute_value(NAME_ID)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let local = sdk
+            .admin_get_user()
+            .user_pool_id(&saml.site.pool)
+            .username(&saml.site.username)
+            .send()
+            .await
+            .unwrap();
+        let browser = saml.site.browser(server);
+        let callback = saml.sign_in(&browser, PROVIDER, json!({})).await;
+        let id = claims(
+            saml.tokens(server, &callback).await["id_token"]
+                .as_str()
+                .unwrap(),
+        );
+        assert_eq!(id["sub"].as_str(), attribute(&local, "sub").as_deref());
+        assert_eq!(id["cognito:username"], saml.site.username.as_str());
+        assert_eq!(id["identities"][0]["providerType"], "SAML");
+        assert!(
+            id.get("cognito:groups").is_none(),
+            "no auto group for linked users"
+        );
+        assert!(saml.federated_users(&sdk).await.is_empty());
+        // The mapping was applied to the local user.
+        let local = sdk
+            .admin_get_user()
+            .user_pool_id(&saml.site.pool)
+            .username(&saml.site.username)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(attribute(&local, "name").as_deref(), Some("Carlos Salazar"));
+    }
+);
+
 fn urlencoding(text: &str) -> String {
     url_form(&[("x", text)])[2..].to_owned()
 }

@@ -69,6 +69,7 @@ pub enum Trigger {
     CustomMessage,
     CustomSmsSender,
     CustomEmailSender,
+    InboundFederation,
 }
 
 impl Trigger {
@@ -86,6 +87,7 @@ impl Trigger {
             Trigger::CustomMessage => "CustomMessage",
             Trigger::CustomSmsSender => "CustomSMSSender",
             Trigger::CustomEmailSender => "CustomEmailSender",
+            Trigger::InboundFederation => "InboundFederation",
         }
     }
 
@@ -115,6 +117,11 @@ impl Trigger {
                 .map(|v| (v.lambda_arn.clone(), TriggerVersion::V1)),
             Trigger::CustomEmailSender => config
                 .custom_email_sender
+                .as_ref()
+                .map(|v| (v.lambda_arn.clone(), TriggerVersion::V1)),
+            // Cognito accepts only LambdaVersion V1_0 here, so the event is version "1".
+            Trigger::InboundFederation => config
+                .inbound_federation
                 .as_ref()
                 .map(|v| (v.lambda_arn.clone(), TriggerVersion::V1)),
         }

@@ -12,7 +12,7 @@ use crate::oauth::{HostedSite, OAuthResult, Redirect, SsoCookie};
 use crate::pool::UserPool;
 use crate::ports::{Conflict, StoreError};
 use crate::selfservice::apply_pre_sign_up;
-use crate::triggers::{ClientMetadata, SignUpContext};
+use crate::triggers::{ClientMetadata, EventBase, SignUpContext, Trigger};
 use crate::user::{CreatedBy, User};
 
 #[async_trait]
@@ -133,6 +133,24 @@ impl UserDirectory for Domain {
                     .await
             }
         }
+    }
+
+    async fn inbound_federation_trigger(
+        &self,
+        pool: &UserPool,
+        client_id: &str,
+        username: &str,
+        request: serde_json::Value,
+    ) -> Result<Option<serde_json::Value>> {
+        let base = EventBase {
+            pool,
+            trigger_source: "InboundFederation_ExternalProvider",
+            username,
+            client_id: Some(client_id),
+        };
+        let response = serde_json::json!({ "userAttributesToMap": {} });
+        self.run_trigger(Trigger::InboundFederation, base, request, response)
+            .await
     }
 
     async fn use_once(&self, key: &str, expires_at_ms: i64) -> Result<bool> {

@@ -14,6 +14,7 @@
 //! - `discovery`: the sign-in page's email box (a provider found by the email's domain).
 //! - `linking`: AdminLinkProviderForUser and AdminDisableProviderForUser.
 //! - `identities`: the `identities` attribute and claim.
+//! - `inbound`: the InboundFederation_ExternalProvider trigger's event and answer.
 //! - `signin`: the hosted flow through an OIDC or social provider (`/oauth2/authorize` with
 //!   `identity_provider`, `/oauth2/idpresponse`) and the federated user Cognito makes.
 //! - `saml_signin`: the same through a SAML IdP (`/saml2/idpresponse`, IdP-initiated
@@ -27,6 +28,7 @@ mod admin;
 mod directory;
 mod discovery;
 pub mod identities;
+pub mod inbound;
 pub mod linking;
 pub mod provider;
 pub mod saml_signin;
@@ -113,6 +115,16 @@ pub trait UserDirectory: Send + Sync {
         user: &mut User,
         client_id: &str,
     ) -> Result<()>;
+    /// InboundFederation_ExternalProvider with this event `request` (`userName` is the
+    /// profile's generated username): `Ok(None)` when the pool has no such trigger, else the
+    /// function's `response` object.
+    async fn inbound_federation_trigger(
+        &self,
+        pool: &UserPool,
+        client_id: &str,
+        username: &str,
+        request: serde_json::Value,
+    ) -> Result<Option<serde_json::Value>>;
     /// Spends a single-use marker; true only for the first caller on any node.
     async fn use_once(&self, key: &str, expires_at_ms: i64) -> Result<bool>;
 }

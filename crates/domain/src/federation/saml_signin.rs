@@ -28,6 +28,7 @@ use subtle::ConstantTimeEq;
 
 use super::FederationService;
 use super::admin::metadata_source;
+use super::inbound::InboundEvidence;
 use super::provider::{IdentityProvider, saml_key_purpose};
 use super::signin::{
     FLOW_LIFETIME_SECS, FederatedAuthorize, FederatedSignIn, FederatedUserError, OutsideIdentity,
@@ -338,10 +339,12 @@ impl FederationService {
             let e = ExternalError::SamlInvalid(ASSERTION_REPLAYED.to_owned());
             return fail(e.oauth_error(), &e.to_string());
         }
+        let attributes = assertion_attributes(&assertion);
         let outside = OutsideIdentity {
             subject: assertion.name_id.clone(),
             issuer: Some(assertion.issuer.clone()),
-            attributes: assertion_attributes(&assertion),
+            evidence: InboundEvidence::saml(&attributes),
+            attributes,
         };
         let user = match self
             .federated_user(&checked.pool, &checked.client.client_id, provider, &outside)

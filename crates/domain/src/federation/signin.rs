@@ -21,6 +21,7 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 use super::identities::{self, Identity};
+use super::inbound::InboundEvidence;
 use super::linking::{COGNITO_SUBJECT, federated_username};
 use super::provider::{IdentityProvider, identifier_key};
 use super::{FederatedLink, FederatedTrigger, FederationService};
@@ -269,6 +270,7 @@ impl FederationService {
             Err(e) => return fail(e.oauth_error(), &e.to_string()),
         };
         let outside = OutsideIdentity {
+            evidence: InboundEvidence::oauth(&signed_in),
             subject: signed_in.subject,
             issuer: None,
             attributes: signed_in.attributes.into_iter().collect(),
@@ -384,19 +386,20 @@ impl FederationService {
         provider: &IdentityProvider,
         outside: &OutsideIdentity,
     ) -> std::result::Result<User, FederatedUserError> {
-        let mapped = map_attributes(provider, &outside.attributes)?;
+        let username = profile_username(pool, &provider.name, &outside.subject);
+        let replaced = self
+            .inbound_federation(pool, client_id, provider, &username, outside)
+            .await?;
+        let mapped = map_attributes(provider, replaced.as_ref().unwrap_or(&outside.attributes))?;
         let existing = match self.linked_user(pool, provider, outside, &mapped).await? {
             Some(user) => Some(user),
-            None => {
-                let username = profile_username(pool, &provider.name, &outside.subject);
-                self.directory
-                    .find_user(pool, &username)
-                    .await?
-                    .filter(|user| user.username == username)
-            }
+            None => self
+                .directory
+                .find_user(pool, &username)
+                .await?
+                .filter(|user| user.username == username),
         };
         let Some(mut user) = existing else {
-            let username = profile_username(pool, &provider.name, &outside.subject);
             return self
                 .create_profile(pool, client_id, provider, outside, username, mapped)
                 .await;
@@ -587,7 +590,11 @@ pub(super) struct OutsideIdentity {
     pub(super) subject: String,
     /// The SAML IdP's entity id (the `identities` issuer); `None` for OAuth types.
     pub(super) issuer: Option<String>,
+    /// The IdP attribute set the AttributeMapping reads.
     pub(super) attributes: BTreeMap<String, Value>,
+    /// What the provider sent, for the InboundFederation trigger (`InboundEvidence::saml`
+    /// for a SAML assertion).
+    pub(super) evidence: InboundEvidence,
 }
 
 /// Why a federated sign-in cannot make or update the user.

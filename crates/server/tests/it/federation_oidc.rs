@@ -142,11 +142,11 @@ impl Downstream {
 }
 
 /// Starts a federated sign-in and returns the upstream authorize URL.
-async fn to_upstream(browser: &reqwest::Client, down: &Downstream) -> String {
+pub async fn to_upstream(browser: &reqwest::Client, down: &Downstream) -> String {
     to_provider(browser, down, "Upstream").await
 }
 
-async fn to_provider(browser: &reqwest::Client, down: &Downstream, provider: &str) -> String {
+pub async fn to_provider(browser: &reqwest::Client, down: &Downstream, provider: &str) -> String {
     let response = browser
         .get(down.authorize_url(&[("identity_provider", provider)]))
         .send()
@@ -159,7 +159,7 @@ async fn to_provider(browser: &reqwest::Client, down: &Downstream, provider: &st
 
 /// Signs in at the upstream (through its sign-in form unless it already has a session) and
 /// returns Cognate's `/oauth2/idpresponse` URL the upstream sends the browser to.
-async fn upstream_callback(
+pub async fn upstream_callback(
     browser: &reqwest::Client,
     upstream: &Upstream,
     upstream_url: &str,
@@ -176,7 +176,7 @@ async fn upstream_callback(
 }
 
 /// The whole flow: the app's code at its callback.
-async fn federated_code(
+pub async fn federated_code(
     browser: &reqwest::Client,
     down: &Downstream,
     upstream: &Upstream,
@@ -192,7 +192,7 @@ async fn federated_code(
     params["code"].clone()
 }
 
-async fn tokens(server: &TestServer, down: &Downstream, code: &str) -> serde_json::Value {
+pub async fn tokens(server: &TestServer, down: &Downstream, code: &str) -> serde_json::Value {
     let (status, _, body) = token_request(
         server,
         &down.site,
@@ -209,7 +209,7 @@ async fn tokens(server: &TestServer, down: &Downstream, code: &str) -> serde_jso
     body
 }
 
-async fn user_count(sdk: &Client, pool: &str) -> usize {
+pub async fn user_count(sdk: &Client, pool: &str) -> usize {
     sdk.list_users()
         .user_pool_id(pool)
         .send()
@@ -220,7 +220,7 @@ async fn user_count(sdk: &Client, pool: &str) -> usize {
         .len()
 }
 
-async fn upstream_sub(upstream: &Upstream, username: &str) -> String {
+pub async fn upstream_sub(upstream: &Upstream, username: &str) -> String {
     upstream
         .server
         .client()

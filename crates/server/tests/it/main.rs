@@ -37,6 +37,7 @@ mod federation_oidc;
 mod federation_saml;
 mod federation_saml_browser;
 mod federation_social;
+mod federation_triggers;
 mod identity_providers;
 
 // Identity pools (issue 14).

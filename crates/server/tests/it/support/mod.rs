@@ -548,6 +548,7 @@ fn trigger_endpoints(base: &str) -> Vec<cognate_server::config::TriggerEndpoint>
         "migrate",
         "email-sender",
         "sms-sender",
+        "inbound",
     ]
     .into_iter()
     .map(webhook)

@@ -386,6 +386,16 @@ impl TriggerSink {
         });
     }
 
+    /// The names of the functions called so far, in the order they were called.
+    pub fn order(&self) -> Vec<String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
     pub fn calls(&self, name: &str) -> Vec<TriggerCall> {
         self.calls
             .lock()

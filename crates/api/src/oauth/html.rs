@@ -59,6 +59,8 @@ struct Link {
 struct FormPage {
     layout: Layout,
     description: Vec<String>,
+    /// False on a sign-in page with only provider buttons.
+    form: bool,
     action: &'static str,
     hidden: Vec<(String, String)>,
     inputs: Vec<Input>,
@@ -387,6 +389,29 @@ fn discovery_fields(shown: &Shown, render: &Render<'_>) -> Option<Vec<(String, S
     })
 }
 
+/// One link per outside provider of the client, each starting `/oauth2/authorize` with
+/// the page's request and `identity_provider`.
+fn provider_buttons(context: &Context, authorize: &AuthorizeRequest) -> Vec<Link> {
+    let mut without_provider = authorize.clone();
+    without_provider.identity_provider = None;
+    without_provider.idp_identifier = None;
+    context
+        .identity_providers
+        .iter()
+        .map(|provider| Link {
+            before: String::new(),
+            href: format!(
+                "/oauth2/authorize?{}",
+                page_query(
+                    &without_provider,
+                    &[("identity_provider", provider.as_str())]
+                )
+            ),
+            text: format!("Sign in with {provider}"),
+        })
+        .collect()
+}
+
 /// A page the domain decided to show.
 pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
     let context = &shown.context;
@@ -403,37 +428,28 @@ pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
     let mut choices = Vec::new();
     let mut qr = None;
     let mut secret = None;
+    let mut form = true;
     let (title, action, submit) = match &shown.page {
         Page::Login => {
-            inputs.username(context.username_kind);
-            inputs.password("password", "Password", false, None);
-            let mut without_provider = render.authorize.clone();
-            without_provider.identity_provider = None;
-            without_provider.idp_identifier = None;
-            for provider in &context.identity_providers {
+            links.extend(provider_buttons(context, render.authorize));
+            if context.local_sign_in {
+                inputs.username(context.username_kind);
+                inputs.password("password", "Password", false, None);
                 links.push(Link {
                     before: String::new(),
-                    href: format!(
-                        "/oauth2/authorize?{}",
-                        page_query(
-                            &without_provider,
-                            &[("identity_provider", provider.as_str())]
-                        )
-                    ),
-                    text: format!("Sign in with {provider}"),
+                    href: format!("/forgotPassword?{}", query(&[])),
+                    text: "Forgot your password?".to_owned(),
                 });
-            }
-            links.push(Link {
-                before: String::new(),
-                href: format!("/forgotPassword?{}", query(&[])),
-                text: "Forgot your password?".to_owned(),
-            });
-            if context.sign_up_allowed {
-                links.push(Link {
-                    before: "Need an account? ".to_owned(),
-                    href: format!("/signup?{}", query(&[])),
-                    text: "Sign up".to_owned(),
-                });
+                if context.sign_up_allowed {
+                    links.push(Link {
+                        before: "Need an account? ".to_owned(),
+                        href: format!("/signup?{}", query(&[])),
+                        text: "Sign up".to_owned(),
+                    });
+                }
+            } else {
+                // The client's users come only from its providers: their buttons, no form.
+                form = false;
             }
             ("Sign in", "/login", "Sign in")
         }
@@ -587,6 +603,7 @@ pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
     let page = FormPage {
         layout,
         description,
+        form,
         action,
         hidden,
         inputs,
@@ -766,6 +783,7 @@ mod tests {
         let page = FormPage {
             layout: layout(None, "Sign in"),
             description: Vec::new(),
+            form: true,
             action: "/login",
             hidden: vec![("state".to_owned(), "\"x".to_owned())],
             inputs,

@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 use crate::branding::Look;
 use crate::client::AppClient;
 use crate::enums::{AttributeDataType, UsernameAttribute};
-use crate::oauth::authorize::{AuthorizeRequest, Checked};
+use crate::oauth::authorize::{AuthorizeRequest, Checked, allows_local_sign_in};
 use crate::oauth::{HostedSite, OAuthResult, Redirect, SsoCookie};
 use crate::pool::{PasswordPolicy, UserPool};
 use crate::{Domain, b64};
@@ -137,6 +137,9 @@ pub struct Context {
     /// The sign-in page asks for an email first and finds the provider by its domain
     /// (`discovery`).
     pub email_discovery: bool,
+    /// Whether the client lets the pool's own users sign in (`COGNITO` among its
+    /// SupportedIdentityProviders): without it the sign-in page has only the buttons.
+    pub local_sign_in: bool,
 }
 
 /// A short message a page shows above its form.
@@ -351,6 +354,7 @@ impl Domain {
                 .cloned()
                 .collect(),
             email_discovery: self.email_discovery(&pool.id, client).await?,
+            local_sign_in: allows_local_sign_in(client),
         })
     }
 
@@ -389,7 +393,11 @@ impl Domain {
         form: &PageForm,
     ) -> OAuthResult<Outcome> {
         let browser = &form.browser;
-        let checked = match self.check_authorize(site, &form.authorize).await? {
+        let checked = match kind {
+            PageKind::Login => self.check_sign_in_page(site, &form.authorize).await?,
+            _ => self.check_authorize(site, &form.authorize).await?,
+        };
+        let checked = match checked {
             Ok(checked) => checked,
             Err(redirect) => return Ok(Outcome::Redirect(redirect)),
         };

@@ -11,7 +11,7 @@ use super::{
     parse_scopes,
 };
 use crate::client::{AppClient, STANDARD_SCOPES};
-use crate::enums::OAuthFlow;
+use crate::enums::{OAuthFlow, UserStatus};
 use crate::error::ErrorKind;
 use crate::pool::UserPool;
 use crate::tokens::{Grant, TokenOptions};
@@ -49,6 +49,26 @@ impl Checked {
             fragment: self.kind == ResponseKind::Token,
         }
     }
+}
+
+/// Whether the client lets the pool's own users sign in: `COGNITO` among its
+/// SupportedIdentityProviders (or no list at all, as for clients made before federation).
+pub fn allows_local_sign_in(client: &AppClient) -> bool {
+    client
+        .settings
+        .supported_identity_providers
+        .as_ref()
+        .is_none_or(|p| p.is_empty() || p.iter().any(|p| p == "COGNITO"))
+}
+
+/// Whether the client lists any outside provider.
+fn has_outside_providers(client: &AppClient) -> bool {
+    client
+        .settings
+        .supported_identity_providers
+        .iter()
+        .flatten()
+        .any(|p| p != "COGNITO")
 }
 
 impl AuthorizeRequest {
@@ -132,24 +152,41 @@ fn is_pkce_value(value: &str) -> bool {
 }
 
 impl Domain {
-    /// Checks a request for a sign-in with the pool's own users (the hosted pages): the
-    /// request's checks, and that the client allows `COGNITO` and names no other provider.
+    /// Checks a request for a sign-in with the pool's own users (the hosted pages and their
+    /// forms): the request's checks, and that the client allows `COGNITO` and names no other
+    /// provider. A client without `COGNITO` cannot post the password form, sign up or reset
+    /// a password here: its users exist only through its providers.
     pub(crate) async fn check_authorize(
         &self,
         site: &HostedSite,
         request: &AuthorizeRequest,
     ) -> CheckResult {
+        self.check_hosted(site, request, false).await
+    }
+
+    /// Checks a request for the sign-in page: as [`Domain::check_authorize`], except that a
+    /// client without `COGNITO` but with outside providers gets the page (its buttons only).
+    pub(crate) async fn check_sign_in_page(
+        &self,
+        site: &HostedSite,
+        request: &AuthorizeRequest,
+    ) -> CheckResult {
+        self.check_hosted(site, request, true).await
+    }
+
+    async fn check_hosted(
+        &self,
+        site: &HostedSite,
+        request: &AuthorizeRequest,
+        buttons_suffice: bool,
+    ) -> CheckResult {
         let checked = match self.check_authorize_request(site, request).await? {
             Ok(checked) => checked,
             Err(redirect) => return Ok(Err(redirect)),
         };
-        let cognito_allowed = checked
-            .client
-            .settings
-            .supported_identity_providers
-            .as_ref()
-            .is_none_or(|p| p.is_empty() || p.iter().any(|p| p == "COGNITO"));
-        if request.names_external_provider() || !cognito_allowed {
+        let allowed = allows_local_sign_in(&checked.client)
+            || (buttons_suffice && has_outside_providers(&checked.client));
+        if request.names_external_provider() || !allowed {
             return Ok(Err(error_redirect(
                 &checked.redirect_uri,
                 checked.kind == ResponseKind::Token,
@@ -317,14 +354,22 @@ impl Domain {
         request: &AuthorizeRequest,
         sso_cookie: Option<&str>,
     ) -> OAuthResult<AuthorizeOutcome> {
-        let checked = match self.check_authorize(site, request).await? {
+        let checked = match self.check_sign_in_page(site, request).await? {
             Ok(checked) => checked,
             Err(redirect) => return Ok(AuthorizeOutcome::Redirect(redirect)),
         };
         if checked.prompt_login {
             return Ok(AuthorizeOutcome::SignIn);
         }
-        match self.sso_session(site, sso_cookie).await? {
+        // The session does not record how the user signed in; a client whose users come only
+        // from outside providers takes it only for a federated profile, so a password
+        // session of another client cannot reach it (decision).
+        let local = allows_local_sign_in(&checked.client);
+        let session = self
+            .sso_session(site, sso_cookie)
+            .await?
+            .filter(|sso| local || sso.user.status == UserStatus::ExternalProvider);
+        match session {
             Some(sso) => self
                 .complete_authorization(&checked, &sso.user, sso.auth_time)
                 .await

@@ -36,6 +36,7 @@ mod federation_attacks;
 mod federation_oidc;
 mod federation_saml;
 mod federation_saml_browser;
+mod federation_pages;
 mod federation_social;
 mod federation_triggers;
 mod identity_providers;

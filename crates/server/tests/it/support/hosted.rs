@@ -23,6 +23,7 @@ pub const SCOPES: &[&str] = &[
 ];
 
 /// A pool with a prefix domain, an app client for the code and implicit flows, and a user.
+#[derive(Clone)]
 pub struct Site {
     pub pool: String,
     pub prefix: String,

@@ -793,3 +793,142 @@ on_both_backends!(triggers_run_in_cognitos_order, dev = true, |server| {
     assert_eq!(server.triggers.calls("post-auth").len(), 1);
     upstream.server.stop().await;
 });
+
+/// Follows a federated sign-in through the Node `oidc-provider` from `start`, submitting
+/// its login form as `login` when it asks, up to the app's callback; returns the code.
+async fn through_node_provider(browser: &reqwest::Client, start: &str, login: &str) -> String {
+    let mut url = reqwest::Url::parse(start).unwrap();
+    let mut response = browser.get(url.clone()).send().await.unwrap();
+    for _ in 0..20 {
+        if response.status() == 200 {
+            let page = response.text().await.unwrap();
+            assert!(page.contains("name=\"login\""), "{page}");
+            response = browser
+                .post(url.clone())
+                .form(&[("login", login)])
+                .send()
+                .await
+                .unwrap();
+            continue;
+        }
+        let to = location(&response);
+        if to.starts_with(CALLBACK) {
+            let params = params_of(&to);
+            assert_eq!(params["state"], "app-state", "{to}");
+            return params
+                .get("code")
+                .unwrap_or_else(|| panic!("no code: {to}"))
+                .clone();
+        }
+        url = url.join(&to).unwrap();
+        response = browser.get(url.clone()).send().await.unwrap();
+    }
+    panic!("no way back to the app from {url}");
+}
+
+// The certified Node `oidc-provider` as the upstream (issue 13 item 7): discovery, JWKS,
+// PKCE, nonce, `client_secret_post` and userinfo of a real implementation; first and second
+// sign-in, the mapping re-applied.
+on_both_backends!(sign_in_through_node_oidc_provider, dev = true, |server| {
+    use crate::support::oidc_provider::{NodeProvider, available};
+    if !available() {
+        return;
+    }
+    let down_site = site(server, SiteOptions::default()).await;
+    let provider = NodeProvider::start(
+        "cognate-downstream",
+        "node-provider-secret-0123456789",
+        &down_site.url("/oauth2/idpresponse"),
+    );
+    let sdk = server.client();
+    sdk.create_identity_provider()
+        .user_pool_id(&down_site.pool)
+        .provider_name("NodeOP")
+        .provider_type(IdentityProviderTypeType::Oidc)
+        .provider_details("client_id", "cognate-downstream")
+        .provider_details("client_secret", "node-provider-secret-0123456789")
+        .provider_details("authorize_scopes", "openid email profile")
+        .provider_details("attributes_request_method", "GET")
+        .provider_details("oidc_issuer", &provider.issuer)
+        .attribute_mapping("email", "email")
+        .attribute_mapping("email_verified", "email_verified")
+        .attribute_mapping("name", "name")
+        .send()
+        .await
+        .unwrap();
+    let client = sdk
+        .create_user_pool_client()
+        .user_pool_id(&down_site.pool)
+        .client_name("node-op")
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::Code)
+        .allowed_o_auth_scopes("openid")
+        .allowed_o_auth_scopes("email")
+        .allowed_o_auth_scopes("profile")
+        .supported_identity_providers("NodeOP")
+        .callback_urls(CALLBACK)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    let down = Downstream {
+        site: down_site,
+        client_id: client.client_id.unwrap(),
+    };
+    let users = user_count(&sdk, &down.site.pool).await;
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(&down.site.host(), server.server.addr)
+        .build()
+        .unwrap();
+
+    let start = down.authorize_url(&[("identity_provider", "NodeOP")]);
+    let to = location(&browser.get(&start).send().await.unwrap());
+    let sent = params_of(&to);
+    assert!(
+        to.starts_with(&format!("{}/auth?", provider.issuer)),
+        "{to}"
+    );
+    assert_eq!(sent["code_challenge_method"], "S256");
+    assert!(sent.contains_key("nonce"));
+    let code = through_node_provider(&browser, &start, "alice").await;
+    let id = claims(
+        tokens(server, &down, &code).await["id_token"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(id["cognito:username"], "NodeOP_alice");
+    assert_eq!(id["email"], "alice@example.org");
+    assert_eq!(id["email_verified"], true);
+    assert_eq!(id["name"], "Alice of oidc-provider");
+    assert_eq!(id["identities"][0]["providerName"], "NodeOP");
+    assert_eq!(id["identities"][0]["providerType"], "OIDC");
+    assert_eq!(id["identities"][0]["userId"], "alice");
+    let first_sub = id["sub"].clone();
+    assert_eq!(user_count(&sdk, &down.site.pool).await, users + 1);
+
+    // The provider's account changes; the second sign-in (the provider remembers the
+    // browser, so no login form) maps it again onto the same user.
+    provider
+        .set_claims("alice", serde_json::json!({"name": "Alice Renamed"}))
+        .await;
+    let code = through_node_provider(&browser, &start, "never-asked").await;
+    let id = claims(
+        tokens(server, &down, &code).await["id_token"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(id["name"], "Alice Renamed");
+    assert_eq!(id["sub"], first_sub);
+    assert_eq!(user_count(&sdk, &down.site.pool).await, users + 1);
+    let user = sdk
+        .admin_get_user()
+        .user_pool_id(&down.site.pool)
+        .username("NodeOP_alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.user_status.unwrap().as_str(), "EXTERNAL_PROVIDER");
+});

@@ -6,6 +6,7 @@ pub mod flows;
 pub mod hosted;
 pub mod identity;
 pub mod oidc_client;
+pub mod oidc_provider;
 pub mod private_pg;
 pub mod sinks;
 

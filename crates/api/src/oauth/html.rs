@@ -615,7 +615,15 @@ pub fn shown_page(shown: &Shown, render: &Render<'_>) -> Response {
         links,
         discovery: discovery_fields(shown, render),
     };
-    render_template(StatusCode::OK, &page, context.redirect_origin.as_deref())
+    let form_action = if leads_onward(render.authorize) {
+        FormAction::Unrestricted
+    } else {
+        match context.redirect_origin.as_deref() {
+            Some(origin) => FormAction::DomainAnd(origin),
+            None => FormAction::Domain,
+        }
+    };
+    render_template(StatusCode::OK, &page, form_action)
 }
 
 fn factor_label(factor: &str) -> &str {
@@ -669,7 +677,7 @@ fn message_page(
         detail: String::new(),
         links,
     };
-    render_template(status, &page, None)
+    render_template(status, &page, FormAction::Domain)
 }
 
 /// An error that must not be sent to the client (unknown client, redirect mismatch).
@@ -681,7 +689,7 @@ pub fn error_page(status: StatusCode, code: &str, description: &str) -> Response
         detail: description.to_owned(),
         links: Vec::new(),
     };
-    render_template(status, &page, None)
+    render_template(status, &page, FormAction::Domain)
 }
 
 /// The page after a logout with nowhere to go.
@@ -695,10 +703,40 @@ pub fn signed_out_page() -> Response {
     )
 }
 
+/// Where a page's forms may lead, as the CSP's `form-action` says.
+enum FormAction<'a> {
+    /// Only to the domain.
+    Domain,
+    /// To the domain, and on to the client's redirect URI (this origin).
+    DomainAnd(&'a str),
+    /// Anywhere: see [`leads_onward`].
+    Unrestricted,
+}
+
+/// Whether the client's redirect URI is another identity server's federation callback
+/// (`…/oauth2/idpresponse`, a downstream Cognito or Cognate pool): that server sends the
+/// browser on to its own app, and Chromium checks `form-action` against every redirect of a
+/// form submission, so a domain-and-callback policy would stop the sign-in there. The pages
+/// have no scripts and escape every value, so no injected form can use the freedom.
+fn leads_onward(authorize: &AuthorizeRequest) -> bool {
+    authorize
+        .redirect_uri
+        .as_deref()
+        .and_then(|uri| url_path(uri))
+        .is_some_and(|path| path.ends_with("/oauth2/idpresponse"))
+}
+
+/// The path of an absolute URL (without query or fragment).
+fn url_path(uri: &str) -> Option<&str> {
+    let rest = uri.split_once("://")?.1;
+    let path = &rest[rest.find('/')?..];
+    Some(path.split(['?', '#']).next().unwrap_or(path))
+}
+
 fn render_template(
     status: StatusCode,
     page: &impl Template,
-    form_target: Option<&str>,
+    form_target: FormAction<'_>,
 ) -> Response {
     match page.render() {
         Ok(html) => with_security_headers((status, html).into_response(), form_target),
@@ -706,7 +744,7 @@ fn render_template(
             tracing::error!(error = %e, "rendering a hosted page failed");
             with_security_headers(
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.").into_response(),
-                None,
+                FormAction::Domain,
             )
         }
     }
@@ -714,15 +752,20 @@ fn render_template(
 
 /// The headers of every page: never cached, never framed, no sniffing, no referrer outside
 /// the domain, and a policy that allows only the domain's own styles and images. Forms may
-/// post only to the domain, and be redirected to `form_target` (the client's redirect URI),
-/// which browsers check against `form-action` too.
-fn with_security_headers(mut response: Response, form_target: Option<&str>) -> Response {
+/// post only to the domain, and be redirected to the client's redirect URI, which browsers
+/// check against `form-action` too (see [`FormAction`]).
+fn with_security_headers(mut response: Response, form_action: FormAction<'_>) -> Response {
     let mut policy = String::from(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
     );
-    if let Some(target) = form_target.filter(|t| is_csp_source(t)) {
-        policy.push(' ');
-        policy.push_str(target);
+    match form_action {
+        FormAction::Domain => policy.push_str("; form-action 'self'"),
+        FormAction::DomainAnd(target) if is_csp_source(target) => {
+            policy.push_str("; form-action 'self' ");
+            policy.push_str(target);
+        }
+        FormAction::DomainAnd(_) => policy.push_str("; form-action 'self'"),
+        FormAction::Unrestricted => {}
     }
     let headers = response.headers_mut();
     headers.insert(
@@ -753,6 +796,25 @@ fn is_csp_source(origin: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_federation_callbacks_lead_onward() {
+        let with = |uri: &str| AuthorizeRequest {
+            redirect_uri: Some(uri.to_owned()),
+            ..AuthorizeRequest::default()
+        };
+        assert!(leads_onward(&with(
+            "https://a.auth.us-east-1.amazoncognito.com/oauth2/idpresponse"
+        )));
+        assert!(leads_onward(&with(
+            "http://b.auth.localhost:9400/oauth2/idpresponse?x=1"
+        )));
+        assert!(!leads_onward(&with("https://app.example.com/callback")));
+        assert!(!leads_onward(&with(
+            "https://app.example.com/cb?next=/oauth2/idpresponse"
+        )));
+        assert!(!leads_onward(&AuthorizeRequest::default()));
+    }
 
     #[test]
     fn page_queries_keep_only_authorization_parameters_and_extras() {

@@ -33,6 +33,7 @@ mod hosted_pages;
 // Federation: identity-provider administration and sign-in through outside providers (issue 13).
 mod federation_apple;
 mod federation_attacks;
+mod federation_browser;
 mod federation_oidc;
 mod federation_saml;
 mod federation_saml_browser;

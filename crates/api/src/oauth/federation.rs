@@ -19,17 +19,60 @@ use crate::AppState;
 /// The flow cookie lives only on the callback path, and only as long as a flow may take.
 const FLOW_COOKIE_PATH: &str = "/oauth2/idpresponse";
 
-/// The flow cookie. Apple answers with a cross-site POST (`form_post`), which carries only
-/// `SameSite=None` cookies, and those must be `Secure`: so on https it is `None; Secure`; on
-/// plain-http dev setups `Lax` (browsers refuse `None` without `Secure` there).
-fn flow_cookie_header(value: &str, max_age: i64, secure: bool) -> HeaderValue {
-    if !secure {
-        return wire::set_cookie(FLOW_COOKIE, value, FLOW_COOKIE_PATH, max_age, false);
+/// The flow cookie for cross-site POSTs on plain-http loopback domains (see
+/// [`flow_cookies`]).
+const CROSS_SITE_FLOW_COOKIE: &str = "cognate-idp-flow-xs";
+
+/// The flow cookie(s). Apple answers with a cross-site POST (`form_post`), which carries only
+/// `SameSite=None` cookies, and those must be `Secure`: so on https the cookie is
+/// `None; Secure`. On plain http it is `Lax` (browsers refuse `None` without `Secure`), and on
+/// plain-http loopback hosts (`localhost`, `*.localhost`, `127.0.0.1`), which browsers count
+/// as secure contexts that keep `Secure` cookies, a second `None; Secure` cookie goes beside
+/// it, so Apple's `form_post` works in dev while clients that send `Secure` cookies only over
+/// https still have the `Lax` one.
+fn flow_cookies(
+    value: &str,
+    max_age: i64,
+    state: &AppState,
+    site: &HostedSite,
+) -> Vec<HeaderValue> {
+    let cross_site = |name: &str| {
+        let text = format!(
+            "{name}={value}; Path={FLOW_COOKIE_PATH}; Max-Age={max_age}; HttpOnly; SameSite=None; Secure"
+        );
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    };
+    if secure(state) {
+        return vec![cross_site(FLOW_COOKIE)];
     }
-    let text = format!(
-        "{FLOW_COOKIE}={value}; Path={FLOW_COOKIE_PATH}; Max-Age={max_age}; HttpOnly; SameSite=None; Secure"
-    );
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    let mut cookies = vec![wire::set_cookie(
+        FLOW_COOKIE,
+        value,
+        FLOW_COOKIE_PATH,
+        max_age,
+        false,
+    )];
+    if loopback_host(&site.base_url) {
+        cookies.push(cross_site(CROSS_SITE_FLOW_COOKIE));
+    }
+    cookies
+}
+
+fn with_cookies(response: Response, cookies: Vec<HeaderValue>) -> Response {
+    cookies.into_iter().fold(response, with_cookie)
+}
+
+/// Whether a `scheme://host[:port]` names a loopback host browsers treat as secure.
+fn loopback_host(base_url: &str) -> bool {
+    let Some(authority) = base_url.split_once("://").map(|(_, rest)| rest) else {
+        return false;
+    };
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => authority,
+    }
+    .to_ascii_lowercase();
+    host == "localhost" || host.ends_with(".localhost") || host == "127.0.0.1" || host == "[::1]"
 }
 
 /// `/oauth2/authorize` for an outside provider.
@@ -43,9 +86,9 @@ pub async fn authorize(
             url,
             flow_cookie,
             max_age_secs,
-        }) => with_cookie(
+        }) => with_cookies(
             found(&url),
-            flow_cookie_header(&flow_cookie, max_age_secs, secure(state)),
+            flow_cookies(&flow_cookie, max_age_secs, state, site),
         ),
         Ok(FederatedAuthorize::Saml {
             url,
@@ -97,14 +140,16 @@ async fn respond(
         error: get("error"),
         error_description: get("error_description"),
         user: get("user"),
-        flow_cookie: wire::cookie(headers, FLOW_COOKIE).map(str::to_owned),
+        flow_cookie: wire::cookie(headers, FLOW_COOKIE)
+            .or_else(|| wire::cookie(headers, CROSS_SITE_FLOW_COOKIE))
+            .map(str::to_owned),
     };
     match state.federation.idp_response(site, &callback).await {
         Ok(signed_in) => {
             // The flow is spent: its cookie goes. (A refused state leaves the cookie, so a
             // forged callback cannot cancel the browser's genuine flow.)
-            let spent = flow_cookie_header("", 0, secure(state));
-            let response = with_cookie(to_client(&signed_in.redirect), spent);
+            let spent = flow_cookies("", 0, state, site);
+            let response = with_cookies(to_client(&signed_in.redirect), spent);
             match signed_in.sso_cookie {
                 Some(cookie) => with_cookie(
                     response,
@@ -120,5 +165,31 @@ async fn respond(
             }
         }
         Err(e) => error_page(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        for base in [
+            "http://localhost:9400",
+            "http://a.auth.localhost:9400",
+            "http://A.AUTH.LOCALHOST",
+            "http://127.0.0.1:80",
+            "http://[::1]:9400",
+        ] {
+            assert!(loopback_host(base), "{base}");
+        }
+        for base in [
+            "http://auth.example.com",
+            "http://localhost.example.com:9400",
+            "http://10.0.0.1",
+            "nonsense",
+        ] {
+            assert!(!loopback_host(base), "{base}");
+        }
     }
 }

@@ -14,7 +14,7 @@ use aws_lc_rs::signature::{
 use aws_sdk_cognitoidentityprovider::types::{IdentityProviderTypeType, OAuthFlowType};
 use axum::Router;
 use axum::extract::{Form, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
@@ -42,7 +42,11 @@ struct Apple {
 
 type Shared = State<Arc<Apple>>;
 
-async fn authorize(State(apple): Shared, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn authorize(
+    State(apple): Shared,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     assert_eq!(q["client_id"], SERVICES_ID);
     assert_eq!(q["response_mode"], "form_post");
     let code = format!("apple-code-{}", apple.nonces.lock().unwrap().len());
@@ -51,8 +55,38 @@ async fn authorize(State(apple): Shared, Query(q): Query<HashMap<String, String>
         .lock()
         .unwrap()
         .insert(code.clone(), q.get("nonce").cloned());
+    let browser = headers
+        .get("accept")
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if browser {
+        return consent_page(&code, &q["state"], &q["redirect_uri"]);
+    }
     axum::Json(json!({"code": code, "state": q["state"], "redirect_uri": q["redirect_uri"]}))
         .into_response()
+}
+
+/// Apple's page for a browser: Continue POSTs the code, the state and (first consent) the
+/// user's name to Cognate's `/oauth2/idpresponse`, a cross-site `form_post`.
+fn consent_page(code: &str, state: &str, redirect_uri: &str) -> Response {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    };
+    let user = json!({"name": {"firstName": "Ada", "lastName": "Lovelace"}, "email": "hidden@privaterelay.appleid.com"});
+    axum::response::Html(format!(
+        "<!doctype html><title>Sign in with Apple</title><form method=\"post\" action=\"{}\">\
+         <input type=\"hidden\" name=\"code\" value=\"{}\">\
+         <input type=\"hidden\" name=\"state\" value=\"{}\">\
+         <input type=\"hidden\" name=\"user\" value=\"{}\">\
+         <button type=\"submit\" id=\"continue\">Continue</button></form>",
+        escape(redirect_uri),
+        escape(code),
+        escape(state),
+        escape(&user.to_string()),
+    ))
+    .into_response()
 }
 
 /// Checks the client-secret JWT: ES256 by the registered key, with Apple's claims.
@@ -144,7 +178,14 @@ fn p8_key() -> (String, Vec<u8>) {
     (pem, pair.public_key().as_ref().to_vec())
 }
 
-async fn apple_sign_in(backend: Backend) {
+/// A running Apple stand-in: its endpoints and the `.p8` key Cognate is configured with.
+pub(crate) struct AppleStandIn {
+    pub base: String,
+    pub pem: String,
+    pub endpoints: AppleEndpoints,
+}
+
+pub(crate) async fn start_apple() -> AppleStandIn {
     let (pem, client_key) = p8_key();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -167,6 +208,40 @@ async fn apple_sign_in(backend: Backend) {
         issuer: base.clone(),
         client_secret_audience: base.clone(),
     };
+    AppleStandIn {
+        base,
+        pem,
+        endpoints,
+    }
+}
+
+/// The SignInWithApple provider of a pool, for the stand-in's Services ID and key.
+pub(crate) async fn create_apple_provider(server: &TestServer, pool: &str, pem: &str) {
+    server
+        .client()
+        .create_identity_provider()
+        .user_pool_id(pool)
+        .provider_name("SignInWithApple")
+        .provider_type(IdentityProviderTypeType::SignInWithApple)
+        .provider_details("client_id", SERVICES_ID)
+        .provider_details("team_id", TEAM_ID)
+        .provider_details("key_id", KEY_ID)
+        .provider_details("private_key", pem)
+        .provider_details("authorize_scopes", "email name")
+        .attribute_mapping("email", "email")
+        .attribute_mapping("given_name", "firstName")
+        .attribute_mapping("family_name", "lastName")
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn apple_sign_in(backend: Backend) {
+    let AppleStandIn {
+        base,
+        pem,
+        endpoints,
+    } = start_apple().await;
     let Some(server) = TestServer::start_configured(backend, Options { dev: true }, |raw| {
         raw.social_endpoints = Some(SocialEndpoints {
             apple: endpoints,
@@ -180,21 +255,7 @@ async fn apple_sign_in(backend: Backend) {
     };
     let site = site(&server, SiteOptions::default()).await;
     let sdk = server.client();
-    sdk.create_identity_provider()
-        .user_pool_id(&site.pool)
-        .provider_name("SignInWithApple")
-        .provider_type(IdentityProviderTypeType::SignInWithApple)
-        .provider_details("client_id", SERVICES_ID)
-        .provider_details("team_id", TEAM_ID)
-        .provider_details("key_id", KEY_ID)
-        .provider_details("private_key", &pem)
-        .provider_details("authorize_scopes", "email name")
-        .attribute_mapping("email", "email")
-        .attribute_mapping("given_name", "firstName")
-        .attribute_mapping("family_name", "lastName")
-        .send()
-        .await
-        .unwrap();
+    create_apple_provider(&server, &site.pool, &pem).await;
     let client_id = sdk
         .create_user_pool_client()
         .user_pool_id(&site.pool)

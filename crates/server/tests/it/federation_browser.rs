@@ -10,16 +10,19 @@
 //! Skipped without chromium/chromedriver unless `COGNATE_REQUIRE_BROWSER=1` (CI).
 
 use aws_sdk_cognitoidentityprovider::types::{OAuthFlowType, ProviderUserIdentifierType};
+use cognate_federation::config::SocialEndpoints;
 use fantoccini::Locator;
 
 use crate::browser::{App, Chrome, PASSWORD};
+use crate::federation_apple::{create_apple_provider, start_apple};
 use crate::federation_oidc::{
     Downstream, Upstream, downstream_with, upstream_for, upstream_sub, user_count,
 };
+use crate::federation_social::{endpoints as social_endpoints, serve_social, social_site};
 use crate::on_both_backends;
-use crate::support::TestServer;
 use crate::support::flows::{attr, claims};
 use crate::support::hosted::{Site, SiteOptions, params_of, pkce, site, token_request};
+use crate::support::{Backend, Options, TestServer};
 
 /// An app client of the downstream pool whose callback is the browser's app.
 async fn browser_client(server: &TestServer, pool: &str, app: &App) -> String {
@@ -263,4 +266,98 @@ async fn upstream_sub_of(server: &TestServer, pool: &str, username: &str) -> Str
         .unwrap()
         .value
         .unwrap()
+}
+
+/// Facebook, Login with Amazon and Sign in with Apple, each played by the stand-ins of
+/// `federation_social.rs` and `federation_apple.rs` (HTTP servers on loopback the browser
+/// reaches), through the buttons of a client with no `COGNITO`. Apple's page answers with a
+/// cross-site `form_post` to `/oauth2/idpresponse`.
+async fn social_providers_in_chromium(backend: Backend) {
+    let Some(chrome) = Chrome::start(1280, 900).await else {
+        return;
+    };
+    let social = serve_social().await;
+    let apple = start_apple().await;
+    let apple_endpoints = apple.endpoints.clone();
+    let Some(server) = TestServer::start_configured(backend, Options { dev: true }, |raw| {
+        raw.social_endpoints = Some(SocialEndpoints {
+            apple: apple_endpoints,
+            ..social_endpoints(&social)
+        });
+    })
+    .await
+    else {
+        eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
+        return;
+    };
+    let app = App::start().await;
+    let (site, _) = social_site(&server).await;
+    create_apple_provider(&server, &site.pool, &apple.pem).await;
+    let client_id = server
+        .client()
+        .create_user_pool_client()
+        .user_pool_id(&site.pool)
+        .client_name("social-browser")
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::Code)
+        .allowed_o_auth_scopes("openid")
+        .allowed_o_auth_scopes("email")
+        .allowed_o_auth_scopes("profile")
+        .supported_identity_providers("Facebook")
+        .supported_identity_providers("LoginWithAmazon")
+        .supported_identity_providers("SignInWithApple")
+        .callback_urls(app.callback())
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    for (provider, username) in [
+        ("Facebook", "Facebook_10156000000000001"),
+        (
+            "LoginWithAmazon",
+            "LoginWithAmazon_amzn1.account.AFAEXAMPLE",
+        ),
+        ("SignInWithApple", "SignInWithApple_001234.abcdef.0999"),
+    ] {
+        // `prompt=login`: the pool's page each time, not the SSO session of the last one.
+        let (verifier, challenge) = pkce();
+        chrome
+            .goto(&authorize_url(
+                &site,
+                &client_id,
+                &app,
+                &challenge,
+                "&prompt=login",
+            ))
+            .await;
+        chrome.expect_path("/login").await;
+        chrome
+            .click(Locator::LinkText(&format!("Sign in with {provider}")))
+            .await;
+        if provider == "SignInWithApple" {
+            assert!(chrome.url().await.starts_with(&apple.base));
+            chrome.click(Locator::Id("continue")).await;
+        }
+        let id = exchange(&server, &chrome, &site, &client_id, &app, &verifier).await;
+        assert_eq!(id["cognito:username"], username);
+        assert_eq!(id["identities"][0]["providerName"], provider);
+        if provider == "SignInWithApple" {
+            assert_eq!(id["given_name"], "Ada");
+        }
+    }
+    chrome.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn social_providers_in_chromium_sqlite() {
+    social_providers_in_chromium(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn social_providers_in_chromium_postgres() {
+    social_providers_in_chromium(Backend::Postgres).await;
 }

@@ -30,7 +30,7 @@ struct Seen {
 
 type Shared = State<Arc<Mutex<Seen>>>;
 
-async fn serve_social() -> String {
+pub(crate) async fn serve_social() -> String {
     let state = Arc::new(Mutex::new(Seen::default()));
     let router = Router::new()
         .route("/www/{version}/dialog/oauth", get(facebook_dialog))
@@ -150,7 +150,7 @@ async fn amazon_profile(headers: HeaderMap) -> Response {
         .into_response()
 }
 
-fn endpoints(social: &str) -> SocialEndpoints {
+pub(crate) fn endpoints(social: &str) -> SocialEndpoints {
     SocialEndpoints {
         facebook: FacebookEndpoints {
             www_base: format!("{social}/www"),
@@ -168,7 +168,7 @@ fn endpoints(social: &str) -> SocialEndpoints {
 }
 
 /// A pool with a domain, Facebook and Login with Amazon, and an app client for both.
-async fn social_site(server: &TestServer) -> (Site, String) {
+pub(crate) async fn social_site(server: &TestServer) -> (Site, String) {
     let site = site(server, SiteOptions::default()).await;
     let sdk = server.client();
     sdk.create_identity_provider()

@@ -90,6 +90,13 @@ async fn export_pool(
     {
         out.put(Record::SigningKey(key)).await?;
     }
+    if let Some(key) = store
+        .get_pool_signing_key(&pool_id)
+        .await
+        .map_err(Error::from)?
+    {
+        out.put(Record::PoolSigningKey(key)).await?;
+    }
     if let Some(all) = store
         .get_ui_customization(&pool_id, "ALL")
         .await
@@ -144,6 +151,21 @@ async fn export_pool(
         let done = servers.len() < PAGE as usize;
         for server in servers {
             out.put(Record::ResourceServer(server)).await?;
+        }
+        if done {
+            break;
+        }
+    }
+    let mut after: Option<String> = None;
+    loop {
+        let providers = store
+            .list_identity_providers(&pool_id, after.as_deref(), PAGE)
+            .await
+            .map_err(Error::from)?;
+        after = providers.last().map(|p| p.name.clone());
+        let done = providers.len() < PAGE as usize;
+        for provider in providers {
+            out.put(Record::IdentityProvider(provider)).await?;
         }
         if done {
             break;
@@ -234,6 +256,13 @@ async fn export_users(
                 .map_err(Error::from)?;
             for passkey in passkeys {
                 out.put(Record::Passkey(passkey)).await?;
+            }
+            let links = store
+                .list_federated_links_for_user(pool_id, &sub)
+                .await
+                .map_err(Error::from)?;
+            for link in links {
+                out.put(Record::FederatedLink(link)).await?;
             }
         }
         if done {

@@ -130,6 +130,17 @@ impl<'p> Importer<'p> {
                     .await
             }
             Record::Session(session) => store.insert_session(&session).await,
+            Record::IdentityProvider(provider) => {
+                store
+                    .insert_identity_provider(&provider, &provider.identifier_keys())
+                    .await
+            }
+            Record::PoolSigningKey(key) => match store.insert_pool_signing_key(&key).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(StoreError::Conflict(Conflict::Exists)),
+                Err(e) => Err(e),
+            },
+            Record::FederatedLink(link) => store.insert_federated_link(&link).await,
         };
         self.count(kind, outcome)
     }

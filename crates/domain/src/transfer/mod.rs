@@ -6,13 +6,14 @@
 //! `{"cognate_export":{"version":1,"key_id":"…","created":…}}`, then one record per line
 //! (`{"pool":{…}}`, `{"user":{…}}`, …, each the record exactly as the store keeps it), then
 //! `{"end":{"records":N}}`, so a truncated file is told from a complete one. Records come in
-//! the order they can be written in: a pool, its signing keys, clients (with their
-//! customization and branding), domains, resource servers, groups, users (with their
-//! devices and passkeys), group memberships; sessions (refresh tokens) last.
+//! the order they can be written in: a pool, its signing keys (and SAML signing key),
+//! clients (with their customization and branding), domains, resource servers, identity
+//! providers, groups, users (with their devices, passkeys and federated links), group
+//! memberships; sessions (refresh tokens) last.
 //!
 //! # Secrets stay sealed
-//! Verifiers, imported hashes, TOTP secrets, client secrets, signing keys and device
-//! verifiers are sealed with the key-encryption key (see `keys`), and are written sealed.
+//! Verifiers, imported hashes, TOTP secrets, client secrets, signing keys, device
+//! verifiers, identity providers' secret details and SAML private keys are sealed with the key-encryption key (see `keys`), and are written sealed.
 //! With a target key ([`Rekey`]), each is opened with the source key and sealed again for
 //! the target, in memory, one record at a time; nothing is ever written in clear.
 //! `key_id` (a keyed hash of a constant) names the key the file's secrets are sealed for,
@@ -40,6 +41,8 @@ use crate::client::AppClient;
 use crate::devices::Device;
 use crate::domains::UserPoolDomain;
 use crate::error::{Error, Result};
+use crate::federation::provider::{saml_key_purpose, secret_purpose, signing_key_purpose};
+use crate::federation::{FederatedLink, IdentityProvider, PoolSigningKey};
 use crate::group::Group;
 use crate::keys::Keyring;
 use crate::passkeys::Passkey;
@@ -110,6 +113,10 @@ pub enum Record {
     Passkey(Passkey),
     Member(Membership),
     Session(AuthSession),
+    IdentityProvider(IdentityProvider),
+    /// The pool's SAML signing key (GetSigningCertificate).
+    PoolSigningKey(PoolSigningKey),
+    FederatedLink(FederatedLink),
 }
 
 /// A user's membership of a group.
@@ -137,6 +144,9 @@ impl Record {
             Record::Passkey(_) => "passkey",
             Record::Member(_) => "member",
             Record::Session(_) => "session",
+            Record::IdentityProvider(_) => "identity_provider",
+            Record::PoolSigningKey(_) => "pool_signing_key",
+            Record::FederatedLink(_) => "federated_link",
         }
     }
 }
@@ -240,9 +250,34 @@ impl Rekey<'_> {
                 )?;
                 Record::Device(device)
             }
+            Record::IdentityProvider(mut provider) => {
+                self.identity_provider(&mut provider)?;
+                Record::IdentityProvider(provider)
+            }
+            Record::PoolSigningKey(mut key) => {
+                self.reseal(
+                    &signing_key_purpose(&key.pool_id),
+                    &mut key.key.sealed_private_key,
+                )?;
+                Record::PoolSigningKey(key)
+            }
             Record::Session(_) => return Ok(None),
             other => other,
         }))
+    }
+
+    fn identity_provider(&self, provider: &mut IdentityProvider) -> Result<()> {
+        let (pool_id, name) = (provider.pool_id.clone(), provider.name.clone());
+        for (key, sealed) in &mut provider.sealed_details {
+            self.reseal(&secret_purpose(&pool_id, &name, key), &mut sealed.0)?;
+        }
+        if let Some(pair) = &mut provider.saml_key {
+            self.reseal(
+                &saml_key_purpose(&pool_id, &name),
+                &mut pair.sealed_private_key,
+            )?;
+        }
+        Ok(())
     }
 
     fn user(&self, user: &mut User) -> Result<()> {

@@ -34,6 +34,7 @@ mod hosted_pages;
 mod federation_apple;
 mod federation_attacks;
 mod federation_browser;
+mod federation_moving;
 mod federation_oidc;
 mod federation_saml;
 mod federation_saml_browser;

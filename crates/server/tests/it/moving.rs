@@ -25,7 +25,7 @@ fn cognate() -> Command {
 }
 
 /// Runs the `cognate` binary; returns (success, stdout, stderr).
-async fn run(args: Vec<String>) -> (bool, String, String) {
+pub(crate) async fn run(args: Vec<String>) -> (bool, String, String) {
     tokio::task::spawn_blocking(move || {
         let output = cognate()
             .args(&args)
@@ -42,7 +42,7 @@ async fn run(args: Vec<String>) -> (bool, String, String) {
     .unwrap()
 }
 
-fn path(p: &Path) -> String {
+pub(crate) fn path(p: &Path) -> String {
     p.display().to_string()
 }
 
@@ -200,7 +200,7 @@ async fn check_moved(server: &TestServer, app: &App, mia: &Mia, sessions_moved: 
     }
 }
 
-fn key_of(dir: &Path) -> PathBuf {
+pub(crate) fn key_of(dir: &Path) -> PathBuf {
     dir.join("key-encryption-key")
 }
 

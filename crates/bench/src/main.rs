@@ -11,6 +11,7 @@
 mod client;
 mod client_credentials;
 mod crypto;
+mod federated_sign_in;
 mod federation;
 mod identity_pools;
 mod load;
@@ -64,6 +65,9 @@ enum Command {
     /// The federation engine's cost per check: SAML Responses (samlify fixtures) and an
     /// upstream ID token, in-process.
     Federation,
+    /// Federated sign-in through the hosted flow, the upstream OIDC provider a second
+    /// cognate on this machine: sign-ins per second and both servers' CPU per sign-in.
+    FederatedSignIn,
     /// Identity pools: GetId + GetCredentialsForIdentity for signed-in users (dev minting and
     /// an STS stand-in).
     IdentityPools,
@@ -90,6 +94,9 @@ async fn main() -> anyhow::Result<()> {
             client_credentials::run(&cli.server, &cli.database, settings).await?
         }
         Command::Federation => federation::report().await?,
+        Command::FederatedSignIn => {
+            federated_sign_in::run(&cli.server, &cli.database, settings).await?
+        }
         Command::IdentityPools => identity_pools::run(&cli.server, &cli.database, settings).await?,
         Command::Memory { users } => scenarios::memory(&cli.server, &cli.database, users).await?,
         Command::All => {

@@ -4,6 +4,8 @@
 //! button, signs in on the upstream's own login page (a second Cognate server's hosted page),
 //! and comes back to the app with a code whose tokens name the provider in `identities`. A
 //! second sign-in brings changed attributes; a linked identity signs in as the native user.
+//! Google (played by a second Cognate), Facebook, Login with Amazon and Sign in with Apple go
+//! through their buttons too.
 //! `*.localhost` hosts resolve to loopback in Chromium itself (RFC 6761), so two domains on
 //! one machine need no resolver rules.
 //!
@@ -16,7 +18,8 @@ use fantoccini::Locator;
 use crate::browser::{App, Chrome, PASSWORD};
 use crate::federation_apple::{create_apple_provider, start_apple};
 use crate::federation_oidc::{
-    Downstream, Upstream, downstream_with, upstream_for, upstream_sub, user_count,
+    Downstream, Upstream, downstream_with, google_played_by_a_cognate, upstream_for, upstream_sub,
+    user_count,
 };
 use crate::federation_social::{endpoints as social_endpoints, serve_social, social_site};
 use crate::on_both_backends;
@@ -350,6 +353,57 @@ async fn social_providers_in_chromium(backend: Backend) {
     }
     chrome.stop().await;
     server.stop().await;
+}
+
+/// Google in Chromium: its button on the hosted page, the sign-in page of the second Cognate
+/// server that plays Google through the server's `social_endpoints`, and back to the app with
+/// a code whose tokens name Google.
+async fn google_in_chromium(backend: Backend) {
+    let Some(chrome) = Chrome::start(1280, 900).await else {
+        return;
+    };
+    let app = App::start().await;
+    let Some((server, upstream, down)) = google_played_by_a_cognate(backend, &app.callback()).await
+    else {
+        return;
+    };
+    let (verifier, challenge) = pkce();
+    chrome
+        .goto(&authorize_url(
+            &down.site,
+            &down.client_id,
+            &app,
+            &challenge,
+            "",
+        ))
+        .await;
+    chrome.expect_path("/login").await;
+    chrome.click(Locator::LinkText("Sign in with Google")).await;
+    upstream_login(&chrome, &upstream, "alice").await;
+    let id = exchange(
+        &server,
+        &chrome,
+        &down.site,
+        &down.client_id,
+        &app,
+        &verifier,
+    )
+    .await;
+    let sub_upstream = upstream_sub(&upstream, "alice").await;
+    assert_eq!(
+        id["cognito:username"],
+        format!("Google_{sub_upstream}").as_str()
+    );
+    assert_eq!(id["identities"][0]["providerType"], "Google");
+    assert_eq!(id["email"], "alice@example.com");
+    chrome.stop().await;
+    upstream.server.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn google_in_chromium_sqlite() {
+    google_in_chromium(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

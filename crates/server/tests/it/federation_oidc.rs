@@ -606,10 +606,13 @@ fn urlencode(text: &str) -> String {
         .to_owned()
 }
 
-/// Google, played by another Cognate server through the server's `social_endpoints`
-/// (issue 13 item 7): the Google type's own code path (fixed issuer, PKCE and nonce, the
-/// attributes URL with `personFields`) against a real OpenID provider.
-async fn google_played_by_cognate(backend: Backend) {
+/// A downstream server whose Google endpoints are a second Cognate server's pool (through
+/// the server's `social_endpoints`), with a `Google` provider and an app client for it whose
+/// callback is `callback`; `None` when the backend is not available.
+pub(crate) async fn google_played_by_a_cognate(
+    backend: Backend,
+    callback: &str,
+) -> Option<(TestServer, Upstream, Downstream)> {
     let upstream_server = TestServer::start(Backend::Sqlite, Options { dev: true })
         .await
         .unwrap();
@@ -632,7 +635,7 @@ async fn google_played_by_cognate(backend: Backend) {
     .await
     else {
         eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL run");
-        return;
+        return None;
     };
     let down_site = site(&server, SiteOptions::default()).await;
     let (client_id, secret) = upstream_client(&upstream_server, &up_site, &down_site).await;
@@ -666,7 +669,7 @@ async fn google_played_by_cognate(backend: Backend) {
         .allowed_o_auth_scopes("email")
         .allowed_o_auth_scopes("profile")
         .supported_identity_providers("Google")
-        .callback_urls(CALLBACK)
+        .callback_urls(callback)
         .send()
         .await
         .unwrap()
@@ -675,6 +678,16 @@ async fn google_played_by_cognate(backend: Backend) {
     let down = Downstream {
         site: down_site,
         client_id: client.client_id.unwrap(),
+    };
+    Some((server, upstream, down))
+}
+
+/// Google, played by another Cognate server through the server's `social_endpoints`
+/// (issue 13 item 7): the Google type's own code path (fixed issuer, PKCE and nonce, the
+/// attributes URL with `personFields`) against a real OpenID provider.
+async fn google_played_by_cognate(backend: Backend) {
+    let Some((server, upstream, down)) = google_played_by_a_cognate(backend, CALLBACK).await else {
+        return;
     };
     let browser = two_site_browser(&server, &down.site, &upstream);
     let up = to_provider(&browser, &down, "Google").await;

@@ -182,6 +182,20 @@ impl FederationService {
         self.keys.open(purpose, sealed)
     }
 
+    /// A value sealed for `purpose` as URL-safe text: the state a flow hands the browser.
+    fn seal_json<T: Serialize>(&self, purpose: &[u8], value: &T) -> Result<String> {
+        let plain = serde_json::to_vec(value)
+            .map_err(|e| Error::internal(format!("sealed state encoding: {e}")))?;
+        Ok(b64::encode_url(&self.seal(purpose, &plain)?))
+    }
+
+    /// What [`Self::seal_json`] sealed for `purpose`; `None` for anything else.
+    fn open_json<T: for<'de> Deserialize<'de>>(&self, purpose: &[u8], text: &str) -> Option<T> {
+        let sealed = b64::decode_url(text)?;
+        let plain = self.open(purpose, &sealed).ok()?;
+        serde_json::from_slice(&plain).ok()
+    }
+
     fn seal_page_token(&self, pool_id: &str, key: &str) -> Result<String> {
         let sealed = self.seal(format!("page:idp:{pool_id}").as_bytes(), key.as_bytes())?;
         Ok(b64::encode_url(&sealed))

@@ -34,7 +34,6 @@ use super::signin::{
     FLOW_LIFETIME_SECS, FederatedAuthorize, FederatedSignIn, FederatedUserError, OutsideIdentity,
     bad_state, not_available,
 };
-use crate::b64;
 use crate::enums::ProviderType;
 use crate::error::{Error, Result};
 use crate::external::{
@@ -351,11 +350,11 @@ impl FederationService {
             .await
         {
             Ok(user) => user,
-            Err(FederatedUserError::Refused(description)) => {
-                let (error, description) = saml_refusal(description);
+            Err(FederatedUserError::Internal(e)) => return Err(e.into()),
+            Err(refused) => {
+                let (error, description) = saml_refusal(&refused);
                 return fail(error, &description);
             }
-            Err(FederatedUserError::Internal(e)) => return Err(e.into()),
         };
         let (redirect, sso_cookie) = self
             .directory
@@ -573,47 +572,32 @@ impl FederationService {
             Err(bad_state())
         }
     }
-
-    fn seal_json<T: Serialize>(&self, purpose: &[u8], value: &T) -> Result<String> {
-        let plain = serde_json::to_vec(value)
-            .map_err(|e| Error::internal(format!("sealed state encoding: {e}")))?;
-        Ok(b64::encode_url(&self.seal(purpose, &plain)?))
-    }
-
-    fn open_json<T: for<'de> Deserialize<'de>>(&self, purpose: &[u8], text: &str) -> Option<T> {
-        let sealed = b64::decode_url(text)?;
-        let plain = self.open(purpose, &sealed).ok()?;
-        serde_json::from_slice(&plain).ok()
-    }
 }
 
 /// A refusal of the federated user as Cognito words it for SAML (reference §4): a missing
 /// required attribute and a value too long are SAML processing errors (`server_error`);
 /// trigger failures and the rest read as for every provider (`invalid_request`).
-fn saml_refusal(description: String) -> (&'static str, String) {
-    if let Some(names) = description
-        .strip_prefix("attributes required: [")
-        .and_then(|rest| rest.strip_suffix(']'))
-    {
-        let each: Vec<String> = names
-            .split(", ")
-            .map(|name| format!("{name}: The attribute is required"))
-            .collect();
-        return (
+fn saml_refusal(refused: &FederatedUserError) -> (&'static str, String) {
+    match refused {
+        FederatedUserError::MissingAttributes(names) => {
+            let each: Vec<String> = names
+                .iter()
+                .map(|name| format!("{name}: The attribute is required"))
+                .collect();
+            (
+                "server_error",
+                format!(
+                    "Error in SAML response processing: Invalid user attributes: {}",
+                    each.join(", ")
+                ),
+            )
+        }
+        FederatedUserError::AttributeTooLong(_) => (
             "server_error",
-            format!(
-                "Error in SAML response processing: Invalid user attributes: {}",
-                each.join(", ")
-            ),
-        );
+            ExternalError::SamlInvalid(refused.description()).to_string(),
+        ),
+        _ => ("invalid_request", refused.description()),
     }
-    if description.starts_with("The value of the attribute ") {
-        return (
-            "server_error",
-            ExternalError::SamlInvalid(description).to_string(),
-        );
-    }
-    ("invalid_request", description)
 }
 
 fn refused(redirect: Redirect) -> SamlSignIn {
@@ -638,21 +622,26 @@ mod tests {
     #[test]
     fn refusals_are_worded_for_saml() {
         assert_eq!(
-            saml_refusal("attributes required: [email, name]".to_owned()),
+            saml_refusal(&FederatedUserError::MissingAttributes(vec![
+                "email".to_owned(),
+                "name".to_owned()
+            ])),
             (
                 "server_error",
                 "Error in SAML response processing: Invalid user attributes: email: The attribute is required, name: The attribute is required".to_owned()
             )
         );
         assert_eq!(
-            saml_refusal("PreSignUp failed with error No. ".to_owned()),
+            saml_refusal(&FederatedUserError::Refused(
+                "PreSignUp failed with error No. ".to_owned()
+            )),
             (
                 "invalid_request",
                 "PreSignUp failed with error No. ".to_owned()
             )
         );
         assert_eq!(
-            saml_refusal("The value of the attribute name must have a length less than or equal to 2048 characters".to_owned()).1,
+            saml_refusal(&FederatedUserError::AttributeTooLong("name".to_owned())).1,
             "Invalid SAML response received: The value of the attribute name must have a length less than or equal to 2048 characters"
         );
     }

@@ -154,7 +154,7 @@ impl FederationService {
             pkce_verifier: resolved.supports_pkce.then(|| self.random_token(48)),
             created: self.now(),
         };
-        let sealed = self.seal_state(&site.pool_id, &state)?;
+        let sealed = self.seal_json(&state_purpose(&site.pool_id), &state)?;
         let prompt = request
             .prompt
             .as_deref()
@@ -285,10 +285,8 @@ impl FederationService {
             .await
         {
             Ok(user) => user,
-            Err(FederatedUserError::Refused(description)) => {
-                return fail("invalid_request", &description);
-            }
             Err(FederatedUserError::Internal(e)) => return Err(e.into()),
+            Err(refused) => return fail("invalid_request", &refused.description()),
         };
         let (redirect, sso_cookie) = self
             .directory
@@ -340,25 +338,13 @@ impl FederationService {
         }
     }
 
-    fn seal_state(&self, pool_id: &str, state: &FlowState) -> Result<String> {
-        let plain = serde_json::to_vec(state)
-            .map_err(|e| Error::internal(format!("flow state encoding: {e}")))?;
-        Ok(b64::encode_url(
-            &self.seal(&state_purpose(pool_id), &plain)?,
-        ))
-    }
-
     /// The sealed state, if it is genuine, for this pool, fresh, and this browser's.
     fn open_state(&self, site: &HostedSite, callback: &IdpCallback) -> OAuthResult<FlowState> {
-        let sealed = callback
+        let state: FlowState = callback
             .state
             .as_deref()
-            .and_then(b64::decode_url)
+            .and_then(|text| self.open_json(&state_purpose(&site.pool_id), text))
             .ok_or_else(bad_state)?;
-        let plain = self
-            .open(&state_purpose(&site.pool_id), &sealed)
-            .map_err(|_| bad_state())?;
-        let state: FlowState = serde_json::from_slice(&plain).map_err(|_| bad_state())?;
         let fresh = state.created.plus_secs(FLOW_LIFETIME_SECS) > self.now();
         let same_browser = callback
             .flow_cookie
@@ -508,17 +494,14 @@ impl FederationService {
         username: String,
         mapped: BTreeMap<String, String>,
     ) -> std::result::Result<User, FederatedUserError> {
-        let missing: Vec<&str> = pool
+        let missing: Vec<String> = pool
             .schema
             .iter()
             .filter(|a| a.required && a.name != "sub" && !mapped.contains_key(&a.name))
-            .map(|a| a.name.as_str())
+            .map(|a| a.name.clone())
             .collect();
         if !missing.is_empty() {
-            return Err(FederatedUserError::Refused(format!(
-                "attributes required: [{}]",
-                missing.join(", ")
-            )));
+            return Err(FederatedUserError::MissingAttributes(missing));
         }
         let now = self.now();
         let sub = ids::new_uuid(self.random.as_ref());
@@ -601,7 +584,27 @@ pub(super) struct OutsideIdentity {
 pub(super) enum FederatedUserError {
     /// Sent to the app as `error_description` (Cognito's texts).
     Refused(String),
+    /// Required attributes the mapping left empty (SAML words these its own way).
+    MissingAttributes(Vec<String>),
+    /// A mapped value longer than Cognito allows, by the pool attribute's name.
+    AttributeTooLong(String),
     Internal(Error),
+}
+
+impl FederatedUserError {
+    /// The app's `error_description` for a refusal, as an OIDC or social sign-in words it.
+    pub(super) fn description(&self) -> String {
+        match self {
+            FederatedUserError::Refused(description) => description.clone(),
+            FederatedUserError::MissingAttributes(names) => {
+                format!("attributes required: [{}]", names.join(", "))
+            }
+            FederatedUserError::AttributeTooLong(name) => format!(
+                "The value of the attribute {name} must have a length less than or equal to {MAX_ATTRIBUTE_LENGTH} characters"
+            ),
+            FederatedUserError::Internal(e) => e.message.clone(),
+        }
+    }
 }
 
 impl From<Error> for FederatedUserError {
@@ -641,9 +644,7 @@ fn map_attributes(
             other => value_text(other),
         };
         if text.chars().count() > MAX_ATTRIBUTE_LENGTH {
-            return Err(FederatedUserError::Refused(format!(
-                "The value of the attribute {pool_attribute} must have a length less than or equal to {MAX_ATTRIBUTE_LENGTH} characters"
-            )));
+            return Err(FederatedUserError::AttributeTooLong(pool_attribute.clone()));
         }
         mapped.insert(pool_attribute.clone(), text);
     }

@@ -497,12 +497,17 @@ on_both_backends!(
         let back = upstream_callback(&browser, &upstream, &up, "alice").await;
         let state = params_of(&back)["state"].clone();
 
-        // A missing or tampered state.
-        for bad in [
-            None,
-            Some("nonsense"),
-            Some(&format!("{}A", &state[..state.len() - 1])[..]),
-        ] {
+        // A missing or tampered state. The tampered character is in the middle: the last
+        // one of base64 may carry only padding bits, so changing it can leave the bytes as
+        // they were (and it may already be the replacement).
+        let middle = state.len() / 2;
+        let swap = if &state[middle..=middle] == "A" {
+            "B"
+        } else {
+            "A"
+        };
+        let tampered = format!("{}{swap}{}", &state[..middle], &state[middle + 1..]);
+        for bad in [None, Some("nonsense"), Some(tampered.as_str())] {
             let response = browser
                 .get(with_param(&back, "state", bad))
                 .send()
